@@ -118,6 +118,7 @@ IDNPS_KINDS: Final = frozenset(
 )
 IDNST_KINDS: Final = frozenset({IdKind.FINESS, IdKind.SIRET, IdKind.RPPS_RANG, IdKind.ADELI_RANG})
 LA_POSTE_SIREN: Final = "356000000"
+LA_POSTE_HEAD_OFFICE: Final = "35600000000048"
 
 _DEPT = r"(?:\d{2}|2[AB])"
 _ADELI = re.compile(_DEPT + r"\d{7}")
@@ -220,10 +221,14 @@ def make_siren(body8: str) -> str:
 
 
 def is_siret(value: str) -> bool:
-    """SIRET: 14 digits (SIREN + NIC), Luhn over all 14; La Poste: digit sum multiple of 5."""
+    """SIRET: 14 digits (SIREN + NIC), Luhn over all 14.
+
+    La Poste's establishments (SIREN 356000000) are numbered so that the digit sum is a multiple
+    of 5 instead; its head office, ``35600000000048``, still follows Luhn.
+    """
     if not _is_digits(value, 14):
         return False
-    if value.startswith(LA_POSTE_SIREN):
+    if value.startswith(LA_POSTE_SIREN) and value != LA_POSTE_HEAD_OFFICE:
         return sum(map(int, value)) % 5 == 0
     return luhn_is_valid(value)
 

@@ -183,7 +183,9 @@ def test_la_poste_siret_rule() -> None:
     assert is_siret(siret)
     assert is_siret("35600000049837")  # digit sum 45, Luhn-invalid
     assert not luhn_is_valid("35600000049837")
-    assert not is_siret("35600000000048")  # Luhn-valid but digit sum 26
+    # The head office is the one La Poste SIRET numbered under Luhn (digit sum 26).
+    assert is_siret("35600000000048")
+    assert not is_siret("35600000000049")  # neither Luhn nor a multiple of 5
 
 
 @given(_digits(8), _digits(4))
