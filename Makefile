@@ -36,10 +36,12 @@ check: install ## lint and type-check (ruff format --check, ruff, mypy)
 	$(PY) -m ruff format --check sasref mocks tests bench
 	$(PY) -m ruff check sasref mocks tests bench
 	$(PY) -m mypy
+	$(PY) scripts/clean_notebooks.py --check notebooks/*.ipynb
 
 format: install ## reformat the code
 	$(PY) -m ruff format sasref mocks tests bench
 	$(PY) -m ruff check --fix sasref mocks tests bench
+	$(PY) scripts/clean_notebooks.py notebooks/*.ipynb
 
 test: install system-deps check ## everything CI runs: lint, types, every test, notebooks (nbval)
 	source scripts/services.env 2>/dev/null; $(PY) -m pytest tests

@@ -19,7 +19,6 @@ def clean(nb: dict[str, Any]) -> dict[str, Any]:
         meta = cell.get("metadata", {})
         for key in _VOLATILE_CELL_KEYS:
             meta.pop(key, None)
-        cell.pop("id", None) if nb.get("nbformat_minor", 0) < 5 else None
     nb["metadata"] = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
