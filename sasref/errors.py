@@ -12,7 +12,7 @@ SasrefError
  ├── ConfigurationError      a setting or a command-line option is wrong
  └── AuthError               a login or SSO step failed (OIDC relying party, sasref.auth)
       ├── StateMismatch       the callback's `state` is missing or is not the one we sent
-      ├── TokenRejected       an ID token or signed userinfo fails signature, iss, aud, exp, nonce, acr
+      ├── TokenRejected       a token fails signature, iss, aud, exp, nonce or acr checks
       ├── ProviderError       the provider answered an OAuth error (`error`: invalid_grant, ...)
       └── ProviderTimeout     the provider did not answer before the deadline
 ```
