@@ -1,0 +1,307 @@
+"""The directory JSON format: a user's own directory file, and what the mock population emits.
+
+The shape is the one of ``sasref mocks population --json`` (``Population.to_json()``), so that
+output loads as is; the reader also accepts snake_case keys (``postal_code`` for ``postalCode``)
+and ignores unknown keys (the population's ``seed``, ``window``, ``counts``, slots, hours of
+places, editors' id lists):
+
+```json
+{
+  "format": "sasref-directory", "version": 1,
+  "editors": [{"name": "editeur-01", "software": "Agenda+", "baseUrl": "http://…/fhir",
+               "useCases": ["ps", "cpts", "sos"]}],
+  "practitioners": [{
+      "id": "810001234567", "family": "Martin", "given": "Anne", "gender": "female",
+      "speciality": "SM54", "specialityDisplay": "Médecine générale", "profession": "10",
+      "phone": "+33556000000", "agenda": "editor", "editor": "editeur-01",
+      "sasParticipant": true, "cpts": ["1330000017"],
+      "places": [{"id": "pl-1", "name": "Cabinet Martin", "structureId": "3…",
+                  "structureName": "Cabinet Martin", "phone": "+33556000000",
+                  "address": {"line": "12 rue Sainte-Catherine", "postalCode": "33000",
+                              "city": "Bordeaux", "insee": "33063", "department": "33",
+                              "latitude": 44.84, "longitude": -0.57}}]}],
+  "cpts": [{"finess": "1330000017", "name": "CPTS Bordeaux Centre", "phone": "+33…",
+            "department": "33", "zone": ["33063"], "members": ["810001234567"],
+            "editor": "editeur-01"}],
+  "sos": [{"siret": "3…", "name": "SOS Médecins Bordeaux", "phone": "+33…", "department": "33",
+           "editor": "editeur-02",
+           "fixedPoints": [{"id": "pfg-1", "name": "PFG Bordeaux", "phone": "+33…",
+                            "address": {…},
+                            "hours": [{"daysOfWeek": ["mon", "tue"], "openingTime": "08:00:00",
+                                       "closingTime": "20:00:00"}]}]}]
+}
+```
+
+Identifiers are prefixed (RPPS ``8…``, ADELI ``0…``, FINESS ``1…``, SIRET ``3…``). Required:
+ids, ``family``, ``speciality`` (TRE_R38 code), at least one place with a full address
+(``line`` optional). Optional: ``agenda`` (``editor`` | ``sas`` | ``none``, default ``none``),
+``editor``, ``sasParticipant`` (false), ``cpts`` ([]), ``gender``, ``profession`` ("10"),
+``specialityDisplay`` (the code), phones (""), ``useCases`` (["ps"]); ``format``/``version``.
+CPTS membership may be given on either side (``cpts`` of a practitioner, ``members`` of a CPTS).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import time
+from typing import Any, Final
+
+from sasref.directory.model import (
+    Address,
+    AgendaKind,
+    Cpts,
+    EditorInfo,
+    FixedPoint,
+    OpeningHours,
+    Place,
+    Practitioner,
+    SosAssociation,
+)
+from sasref.errors import InvalidInput
+
+FORMAT: Final = "sasref-directory"
+VERSION: Final = 1
+
+
+# --- to JSON -----------------------------------------------------------------------------------
+def address_json(a: Address) -> dict[str, Any]:
+    return {
+        "line": a.line,
+        "postalCode": a.postal_code,
+        "city": a.city,
+        "insee": a.insee,
+        "department": a.department,
+        "latitude": a.latitude,
+        "longitude": a.longitude,
+    }
+
+
+def practitioner_json(p: Practitioner) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "family": p.family,
+        "given": p.given,
+        "gender": p.gender,
+        "speciality": p.speciality,
+        "specialityDisplay": p.speciality_display,
+        "profession": p.profession,
+        "phone": p.phone,
+        "agenda": p.agenda.value,
+        "editor": p.editor,
+        "sasParticipant": p.sas_participant,
+        "cpts": list(p.cpts),
+        "places": [
+            {
+                "id": pl.id,
+                "name": pl.name,
+                "structureId": pl.structure_id,
+                "structureName": pl.structure_name,
+                "phone": pl.phone,
+                "address": address_json(pl.address),
+            }
+            for pl in p.places
+        ],
+    }
+
+
+def cpts_json(c: Cpts) -> dict[str, Any]:
+    return {
+        "finess": c.finess,
+        "name": c.name,
+        "phone": c.phone,
+        "department": c.department,
+        "zone": list(c.zone),
+        "members": list(c.members),
+        "editor": c.editor,
+    }
+
+
+def _hhmm(t: time) -> str:
+    return t.strftime("%H:%M:%S")
+
+
+def sos_json(s: SosAssociation) -> dict[str, Any]:
+    return {
+        "siret": s.siret,
+        "name": s.name,
+        "phone": s.phone,
+        "department": s.department,
+        "editor": s.editor,
+        "fixedPoints": [
+            {
+                "id": f.id,
+                "name": f.name,
+                "phone": f.phone,
+                "address": address_json(f.address),
+                "hours": [
+                    {
+                        "daysOfWeek": list(h.days),
+                        "openingTime": _hhmm(h.opening),
+                        "closingTime": _hhmm(h.closing),
+                    }
+                    for h in f.hours
+                ],
+            }
+            for f in s.fixed_points
+        ],
+    }
+
+
+def editor_json(e: EditorInfo) -> dict[str, Any]:
+    return {
+        "name": e.name,
+        "software": e.software,
+        "baseUrl": e.base_url,
+        "useCases": sorted(e.use_cases),
+    }
+
+
+def directory_json(
+    *,
+    practitioners: Iterable[Practitioner],
+    cpts: Iterable[Cpts] = (),
+    sos: Iterable[SosAssociation] = (),
+    editors: Iterable[EditorInfo] = (),
+) -> dict[str, Any]:
+    """The whole document (what ``Directory.to_json()`` and the mock population emit)."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "editors": [editor_json(e) for e in editors],
+        "practitioners": [practitioner_json(p) for p in practitioners],
+        "cpts": [cpts_json(c) for c in cpts],
+        "sos": [sos_json(s) for s in sos],
+    }
+
+
+# --- from JSON ---------------------------------------------------------------------------------
+def _snake(key: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower()
+
+
+def _opt(d: Mapping[str, Any], key: str, default: Any = None) -> Any:
+    """``d[key]``, or its snake_case spelling (``postalCode`` / ``postal_code``), or default."""
+    if key in d:
+        return d[key]
+    return d.get(_snake(key), default)
+
+
+def _req(d: Mapping[str, Any], key: str, where: str) -> Any:
+    if not isinstance(d, Mapping):
+        raise InvalidInput(f"directory JSON: {where}: expected an object")
+    value = _opt(d, key)
+    if value is None:
+        raise InvalidInput(f"directory JSON: {where} lacks {key!r}")
+    return value
+
+
+def _address(d: Mapping[str, Any], where: str) -> Address:
+    try:
+        return Address(
+            line=str(_opt(d, "line", "")),
+            postal_code=str(_req(d, "postalCode", where)),
+            city=str(_req(d, "city", where)),
+            insee=str(_req(d, "insee", where)),
+            department=str(_req(d, "department", where)),
+            latitude=float(_req(d, "latitude", where)),
+            longitude=float(_req(d, "longitude", where)),
+        )
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"directory JSON: bad address in {where}: {exc}") from None
+
+
+def practitioner_from_json(d: Mapping[str, Any]) -> Practitioner:
+    pid = str(_req(d, "id", "a practitioner"))
+    where = f"practitioner {pid}"
+    places = tuple(
+        Place(
+            id=str(_req(pl, "id", where)),
+            name=str(_opt(pl, "name", "")),
+            address=_address(_req(pl, "address", where), where),
+            structure_id=str(_opt(pl, "structureId", "")),
+            structure_name=str(_opt(pl, "structureName", "")),
+            phone=str(_opt(pl, "phone", "")),
+        )
+        for pl in _req(d, "places", where)
+    )
+    if not places:
+        raise InvalidInput(f"directory JSON: {where} has no place")
+    try:
+        agenda = AgendaKind(_opt(d, "agenda") or AgendaKind.NONE)
+    except ValueError:
+        raise InvalidInput(f"directory JSON: {where}: agenda must be editor|sas|none") from None
+    speciality = str(_req(d, "speciality", where))
+    return Practitioner(
+        id=pid,
+        family=str(_req(d, "family", where)),
+        given=str(_opt(d, "given", "")),
+        gender=str(_opt(d, "gender", "unknown")),
+        speciality=speciality,
+        speciality_display=str(_opt(d, "specialityDisplay") or speciality),
+        profession=str(_opt(d, "profession", "10")),
+        places=places,
+        phone=str(_opt(d, "phone", "")),
+        agenda=agenda,
+        editor=_opt(d, "editor"),
+        sas_participant=bool(_opt(d, "sasParticipant", False)),
+        cpts=tuple(str(c) for c in _opt(d, "cpts", ())),
+    )
+
+
+def cpts_from_json(d: Mapping[str, Any]) -> Cpts:
+    finess = str(_req(d, "finess", "a CPTS"))
+    return Cpts(
+        finess=finess,
+        name=str(_opt(d, "name", finess)),
+        phone=str(_opt(d, "phone", "")),
+        department=str(_opt(d, "department", "")),
+        zone=tuple(str(z) for z in _opt(d, "zone", ())),
+        members=tuple(str(m) for m in _opt(d, "members", ())),
+        editor=_opt(d, "editor"),
+    )
+
+
+def _time(text: Any, where: str) -> time:
+    try:
+        return time.fromisoformat(str(text))
+    except ValueError:
+        raise InvalidInput(f"directory JSON: {where}: bad time {text!r} (HH:MM)") from None
+
+
+def sos_from_json(d: Mapping[str, Any]) -> SosAssociation:
+    siret = str(_req(d, "siret", "an SOS association"))
+    where = f"SOS association {siret}"
+    return SosAssociation(
+        siret=siret,
+        name=str(_opt(d, "name", siret)),
+        phone=str(_opt(d, "phone", "")),
+        department=str(_opt(d, "department", "")),
+        editor=_opt(d, "editor"),
+        fixed_points=tuple(
+            FixedPoint(
+                id=str(_req(f, "id", where)),
+                name=str(_opt(f, "name", "")),
+                address=_address(_req(f, "address", where), where),
+                phone=str(_opt(f, "phone", "")),
+                hours=tuple(
+                    OpeningHours(
+                        days=tuple(_opt(h, "daysOfWeek") or _opt(h, "days", ())),
+                        opening=_time(_opt(h, "openingTime") or _req(h, "opening", where), where),
+                        closing=_time(_opt(h, "closingTime") or _req(h, "closing", where), where),
+                    )
+                    for h in _opt(f, "hours", ())
+                ),
+            )
+            for f in _opt(d, "fixedPoints", ())
+        ),
+    )
+
+
+def editor_from_json(d: Mapping[str, Any]) -> EditorInfo:
+    return EditorInfo(
+        name=str(_req(d, "name", "an editor")),
+        software=str(_opt(d, "software") or d["name"]),
+        base_url=str(_req(d, "baseUrl", f"editor {d['name']}")),
+        use_cases=frozenset(_opt(d, "useCases", ("ps",))),
+    )

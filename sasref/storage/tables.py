@@ -1,0 +1,211 @@
+"""The sasref tables (SQLAlchemy 2 declarative mapping), all prefixed ``sas_``.
+
+* SAS agenda (spec ``sas-platform-search.md`` §4): agendas, slots (dated / weekly recurring),
+  disabled occurrences, leave periods, orientations (bookings consuming capacity).
+* Appointments received through INT_R03 (digest §2), keyed by identifier system + value, with
+  their status history.
+* Regulator accounts and their per-editor synchronisation state.
+* The editor registry and the learned practitioner → editor mapping.
+* A search log (audit of searches run on the platform).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sasref.storage.engine import Base, UtcDateTime
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+# --- SAS agenda -----------------------------------------------------------------------------
+class AgendaRow(Base):
+    __tablename__ = "sas_agenda"
+    __table_args__ = (UniqueConstraint("owner_id", "place_id", name="uq_sas_agenda_owner_place"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(32), index=True)
+    place_id: Mapped[str] = mapped_column(String(64))
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    vacation_mode: Mapped[bool] = mapped_column(Boolean, default=False)
+    additional_info: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    slots: Mapped[list[AgendaSlotRow]] = relationship(
+        cascade="all, delete-orphan", order_by="AgendaSlotRow.position"
+    )
+    disabled: Mapped[list[DisabledOccurrenceRow]] = relationship(cascade="all, delete-orphan")
+    leaves: Mapped[list[LeaveRow]] = relationship(
+        cascade="all, delete-orphan", order_by="LeaveRow.start"
+    )
+    orientations: Mapped[list[OrientationRow]] = relationship(cascade="all, delete-orphan")
+
+
+class AgendaSlotRow(Base):
+    __tablename__ = "sas_agenda_slot"
+
+    agenda_id: Mapped[str] = mapped_column(
+        ForeignKey("sas_agenda.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)  # keeps the agenda's slot order
+    day: Mapped[date] = mapped_column(Date)
+    start: Mapped[time] = mapped_column(Time)
+    end: Mapped[time] = mapped_column(Time)
+    modalities: Mapped[list[str]] = mapped_column(JsonType)
+    max_patients: Mapped[int] = mapped_column(Integer, default=-1)
+    weekday: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    until: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class DisabledOccurrenceRow(Base):
+    __tablename__ = "sas_agenda_disabled"
+
+    agenda_id: Mapped[str] = mapped_column(
+        ForeignKey("sas_agenda.id", ondelete="CASCADE"), primary_key=True
+    )
+    slot_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class LeaveRow(Base):
+    __tablename__ = "sas_agenda_leave"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agenda_id: Mapped[str] = mapped_column(
+        ForeignKey("sas_agenda.id", ondelete="CASCADE"), index=True
+    )
+    start: Mapped[datetime] = mapped_column(UtcDateTime())
+    end: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class OrientationRow(Base):
+    __tablename__ = "sas_orientation"
+    __table_args__ = (Index("ix_sas_orientation_occurrence", "agenda_id", "slot_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agenda_id: Mapped[str] = mapped_column(ForeignKey("sas_agenda.id", ondelete="CASCADE"))
+    slot_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    patients: Mapped[int] = mapped_column(Integer, default=1)
+    regulator_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# --- Appointments (INT_R03) -----------------------------------------------------------------
+class AppointmentRow(Base):
+    __tablename__ = "sas_appointment"
+    __table_args__ = (
+        UniqueConstraint("identifier_system", "identifier_value", name="uq_sas_appointment_ident"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    identifier_system: Mapped[str] = mapped_column(String(255))
+    identifier_value: Mapped[str] = mapped_column(String(255))
+    resource: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    practitioner_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    editor: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+    history: Mapped[list[AppointmentStatusRow]] = relationship(
+        cascade="all, delete-orphan", order_by="AppointmentStatusRow.id"
+    )
+
+
+class AppointmentStatusRow(Base):
+    __tablename__ = "sas_appointment_status"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    appointment_id: Mapped[int] = mapped_column(
+        ForeignKey("sas_appointment.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# --- Regulators -----------------------------------------------------------------------------
+class RegulatorRow(Base):
+    __tablename__ = "sas_regulator"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    national_id: Mapped[str] = mapped_column(String(64), unique=True)
+    technical_id: Mapped[str] = mapped_column(String(64), unique=True)
+    family: Mapped[str] = mapped_column(String(255))
+    given: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    sync: Mapped[list[RegulatorSyncRow]] = relationship(
+        cascade="all, delete-orphan", order_by="RegulatorSyncRow.editor"
+    )
+
+
+class RegulatorSyncRow(Base):
+    __tablename__ = "sas_regulator_sync"
+
+    regulator_id: Mapped[str] = mapped_column(
+        ForeignKey("sas_regulator.id", ondelete="CASCADE"), primary_key=True
+    )
+    editor: Mapped[str] = mapped_column(String(128), primary_key=True)
+    state: Mapped[str] = mapped_column(String(32))
+    remote_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    last_attempt: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# --- Editors --------------------------------------------------------------------------------
+class EditorRow(Base):
+    __tablename__ = "sas_editor"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    software: Mapped[str] = mapped_column(String(255))
+    base_url: Mapped[str] = mapped_column(String(1024))
+    use_cases: Mapped[list[str]] = mapped_column(JsonType)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class PractitionerEditorRow(Base):
+    """Learned mapping: an editor answered with slots (or a known agenda) for a practitioner."""
+
+    __tablename__ = "sas_practitioner_editor"
+
+    practitioner_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # No foreign key: the aggregator may learn for editors known only from its configuration.
+    editor: Mapped[str] = mapped_column(String(128), primary_key=True, index=True)
+    learned_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# --- Search log -----------------------------------------------------------------------------
+class SearchLogRow(Base):
+    __tablename__ = "sas_search_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    regulator_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    query: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    total: Mapped[int] = mapped_column(Integer)
+    duration_ms: Mapped[float | None] = mapped_column(nullable=True)
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
