@@ -1,0 +1,441 @@
+"""SAS side: walk an editor's searchset Bundle into an offer graph (digest §2, §13, §16).
+
+A tolerant reader. Resources are resolved **by reference** (``Slot.schedule`` →
+``Schedule.actor`` → ``Practitioner``/``PractitionerRole`` → contained ``#Location``; CPTS
+``serviceType`` extension → ``HealthcareService.providedBy`` → ``Organization``; SOS
+``Schedule.actor`` → ``Location.managingOrganization`` → ``Organization``), never by entry
+order. The §13 traps are absorbed and reported as :class:`Problem`\\ s rather than errors:
+missing ``search.mode``, a ``total`` that disagrees with the matches, text-only specialties,
+any IDNST type system, unprefixed identifiers, ``+`` offsets decoded to a space.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sasref.errors import InvalidDateTime
+from sasref.fhir.codes import (
+    TRE_R38_SPECIALITE,
+    TRE_R66_CATEGORIE_ETABLISSEMENT,
+    TRE_R314_TYPE_CRENEAU,
+    V2_0276,
+    V3_ACT_CODE,
+)
+from sasref.fhir.datetimes import parse_datetime
+from sasref.fhir.systems import EXT_SLOT_SERVICE_TYPE_R5, IDNPS_SYSTEM, IDNST_SYSTEM
+from sasref.search.query import prefix_practitioner_id, prefix_structure_id
+
+__all__ = [
+    "CptsLink",
+    "FixedPointOffer",
+    "OfferGraph",
+    "OfferedSlot",
+    "PlaceOffer",
+    "PractitionerOffer",
+    "Problem",
+    "SosOffer",
+    "walk_searchset",
+]
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something off in a Bundle that the walker tolerated (or had to drop)."""
+
+    code: str  # e.g. "missing-search-mode", "wrong-total", "unresolved-reference"
+    message: str
+    where: str | None = None  # "Slot/abc"
+
+
+@dataclass(frozen=True, slots=True)
+class CptsLink:
+    finess: str | None
+    name: str | None
+    phone: str | None
+    healthcare_service: str  # "HealthcareService/<id>"
+
+
+@dataclass(frozen=True, slots=True)
+class OfferedSlot:
+    id: str
+    start: datetime
+    end: datetime
+    types: tuple[str, ...]
+    consultation_types: tuple[str, ...]
+    motifs: tuple[str, ...]
+    reason: str | None
+    booking_url: str | None
+    specialties: tuple[str, ...] = ()  # TRE_R38 codes
+    specialty_texts: tuple[str, ...] = ()  # text-only specialties (FAQ 9)
+    cpts: tuple[CptsLink, ...] = ()
+    schedule: str | None = None  # "Schedule/<id>"
+
+
+@dataclass(slots=True)
+class PlaceOffer:
+    role: str  # "PractitionerRole/<id>"
+    location_id: str | None = None
+    name: str | None = None
+    line: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    structure_id: str | None = None
+    phone: str | None = None
+    slots: list[OfferedSlot] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class PractitionerOffer:
+    id: str  # prefixed IDNPS
+    family: str | None = None
+    given: str | None = None
+    places: dict[str, PlaceOffer] = field(default_factory=dict)  # by role reference
+
+    @property
+    def slots(self) -> list[OfferedSlot]:
+        return [s for place in self.places.values() for s in place.slots]
+
+
+@dataclass(slots=True)
+class FixedPointOffer:
+    location: str  # "Location/<id>"
+    identifier: str | None = None
+    name: str | None = None
+    line: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    phone: str | None = None
+    hours: list[Json] = field(default_factory=list)
+    slots: list[OfferedSlot] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SosOffer:
+    siret: str | None
+    name: str | None = None
+    phone: str | None = None
+    fixed_points: dict[str, FixedPointOffer] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class OfferGraph:
+    """Everything one searchset offered, plus what was wrong with it."""
+
+    kind: str  # "ps" | "cpts" | "sos" | "empty"
+    declared_total: int | None
+    practitioners: dict[str, PractitionerOffer] = field(default_factory=dict)
+    associations: dict[str, SosOffer] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def slots(self) -> list[OfferedSlot]:
+        out = [s for p in self.practitioners.values() for s in p.slots]
+        out += [
+            s for a in self.associations.values() for f in a.fixed_points.values() for s in f.slots
+        ]
+        return out
+
+
+class _Walker:
+    def __init__(self, bundle: Json) -> None:
+        self.problems: list[Problem] = []
+        self.by_ref: dict[str, Json] = {}
+        self.modes: dict[str, str | None] = {}
+        for i, entry in enumerate(bundle.get("entry") or []):
+            resource = entry.get("resource") if isinstance(entry, dict) else None
+            if not isinstance(resource, dict) or "resourceType" not in resource:
+                self.problem("invalid-entry", f"entry {i} has no resource")
+                continue
+            key = f"{resource['resourceType']}/{resource.get('id')}"
+            self.by_ref[key] = resource
+            full_url = entry.get("fullUrl")
+            if isinstance(full_url, str):
+                self.by_ref.setdefault(full_url, resource)
+            mode = (entry.get("search") or {}).get("mode")
+            self.modes[key] = mode
+            if mode is None:
+                self.problem("missing-search-mode", "entry without search.mode", key)
+
+    def problem(self, code: str, message: str, where: str | None = None) -> None:
+        self.problems.append(Problem(code, message, where))
+
+    def resolve(self, ref: Json | None, where: str) -> Json | None:
+        reference = (ref or {}).get("reference")
+        if not isinstance(reference, str):
+            return None
+        found = self.by_ref.get(reference)
+        if found is None:
+            # "https://editor/fhir/Practitioner/1" or "Practitioner/1/_history/2"
+            parts = reference.split("/")
+            for n in (2, 4):
+                if len(parts) >= n:
+                    tail = "/".join(parts[-2:]) if n == 2 else "/".join(parts[-4:-2])
+                    found = self.by_ref.get(tail)
+                    if found is not None:
+                        break
+        if found is None:
+            self.problem("unresolved-reference", f"'{reference}' is not in the Bundle", where)
+        return found
+
+    def of_type(self, resource_type: str) -> Iterable[tuple[str, Json]]:
+        return (
+            (k, r)
+            for k, r in self.by_ref.items()
+            if r["resourceType"] == resource_type and not k.startswith(("http", "urn"))
+        )
+
+    def when(self, text: Any, where: str) -> datetime | None:
+        if not isinstance(text, str):
+            self.problem("invalid-date", f"missing date-time {text!r}", where)
+            return None
+        if " " in text:
+            self.problem(
+                "raw-plus-offset", f"'{text}': '+' of the offset decoded to a space", where
+            )
+        try:
+            return parse_datetime(text)
+        except (InvalidDateTime, ValueError):
+            self.problem("invalid-date", f"unreadable date-time '{text}'", where)
+            return None
+
+
+def walk_searchset(bundle: Json) -> OfferGraph:
+    """Read a searchset into an :class:`OfferGraph` (never raises on content; see problems)."""
+    w = _Walker(bundle)
+    total = bundle.get("total")
+    declared = total if isinstance(total, int) else None
+    if declared is None:
+        w.problem("missing-total", "Bundle.total is absent")
+    graph = OfferGraph(kind="empty", declared_total=declared)
+    sos = any(
+        str(a.get("reference", "")).startswith("Location/")
+        for _, s in w.of_type("Schedule")
+        for a in s.get("actor") or []
+    )
+    slots = list(w.of_type("Slot"))
+    if sos:
+        graph.kind = "sos"
+        _walk_sos(w, graph, slots)
+        matched = sum(1 for _ in w.of_type("Schedule"))
+    elif slots:
+        _walk_ps(w, graph, slots)
+        graph.kind = "cpts" if any(s.cpts for s in graph.slots) else "ps"
+        matched = len(slots)
+    else:
+        matched = 0
+    if declared is not None and declared != matched:
+        hint = " (counts Slots, as the IG SOS example)" if sos and declared == len(slots) else ""
+        w.problem("wrong-total", f"total {declared} but {matched} matches{hint}")
+    graph.problems = w.problems
+    return graph
+
+
+def _codes(concepts: Iterable[Json], system: str) -> tuple[str, ...]:
+    return tuple(
+        c["code"]
+        for cc in concepts
+        for c in (cc.get("coding") or [])
+        if c.get("system") == system and "code" in c
+    )
+
+
+def _slot(w: _Walker, key: str, slot: Json, cpts_links: tuple[CptsLink, ...]) -> OfferedSlot | None:
+    start, end = w.when(slot.get("start"), key), w.when(slot.get("end"), key)
+    if start is None or end is None:
+        return None
+    service_types = slot.get("serviceType") or []
+    specialties = slot.get("specialty") or []
+    texts = tuple(s["text"] for s in specialties if "text" in s and not (s.get("coding") or []))
+    if texts:
+        w.problem("text-only-specialty", f"specialties as text only: {list(texts)}", key)
+    reasons = _codes([slot.get("appointmentType") or {}], V2_0276)
+    return OfferedSlot(
+        id=str(slot.get("id")),
+        start=start,
+        end=end,
+        types=tuple(
+            s["code"]
+            for s in (slot.get("meta") or {}).get("security") or []
+            if s.get("system") == TRE_R314_TYPE_CRENEAU and "code" in s
+        ),
+        consultation_types=_codes(service_types, V3_ACT_CODE),
+        motifs=tuple(s["text"] for s in service_types if "text" in s and not s.get("extension")),
+        reason=reasons[0] if reasons else None,
+        booking_url=slot.get("comment"),
+        specialties=_codes(specialties, TRE_R38_SPECIALITE),
+        specialty_texts=texts,
+        cpts=cpts_links,
+        schedule=(slot.get("schedule") or {}).get("reference"),
+    )
+
+
+def _identifier(resource: Json, system: str) -> str | None:
+    for ident in resource.get("identifier") or []:
+        if ident.get("system") == system and ident.get("value"):
+            return str(ident["value"])
+    return None
+
+
+def _cpts_links(w: _Walker, key: str, slot: Json) -> tuple[CptsLink, ...]:
+    links: list[CptsLink] = []
+    for st in slot.get("serviceType") or []:
+        for ext in st.get("extension") or []:
+            if ext.get("url") != EXT_SLOT_SERVICE_TYPE_R5:
+                continue
+            ref = (ext.get("valueReference") or {}).get("reference", "")
+            hcs = w.resolve(ext.get("valueReference"), key)
+            org = w.resolve(hcs.get("providedBy"), ref) if hcs else None
+            finess = _identifier(org, IDNST_SYSTEM) if org else None
+            telecom = next(
+                (
+                    t.get("value")
+                    for t in (org or {}).get("telecom") or []
+                    if t.get("system") == "phone"
+                ),
+                None,
+            )
+            links.append(
+                CptsLink(
+                    finess=prefix_structure_id(finess) if finess else None,
+                    name=(org or {}).get("name"),
+                    phone=telecom,
+                    healthcare_service=ref,
+                )
+            )
+        if _codes([st], TRE_R66_CATEGORIE_ETABLISSEMENT) and not st.get("extension"):
+            w.problem("cpts-without-reference", "604 serviceType without its extension", key)
+    return tuple(links)
+
+
+def _prefixed(w: _Walker, value: str, where: str, structure: bool = False) -> str:
+    fixed = prefix_structure_id(value) if structure else prefix_practitioner_id(value)
+    if fixed != value:
+        w.problem("unprefixed-identifier", f"'{value}' read as '{fixed}'", where)
+    return fixed
+
+
+def _walk_ps(w: _Walker, graph: OfferGraph, slots: list[tuple[str, Json]]) -> None:
+    for key, slot in slots:
+        offered = _slot(w, key, slot, _cpts_links(w, key, slot))
+        if offered is None:
+            continue
+        schedule = w.resolve(slot.get("schedule"), key)
+        if schedule is None:
+            w.problem("orphan-slot", "slot without a resolvable Schedule", key)
+            continue
+        practitioner: Json | None = None
+        role: Json | None = None
+        role_ref = ""
+        for actor in schedule.get("actor") or []:
+            target = w.resolve(actor, key)
+            if target is None:
+                continue
+            if target["resourceType"] == "Practitioner":
+                practitioner = target
+            elif target["resourceType"] == "PractitionerRole":
+                role, role_ref = target, actor["reference"]
+        if practitioner is None and role is not None:
+            practitioner = w.resolve(role.get("practitioner"), role_ref)
+        idnps = _identifier(practitioner, IDNPS_SYSTEM) if practitioner else None
+        if idnps is None:
+            w.problem("orphan-slot", "no practitioner with an IDNPS for this slot", key)
+            continue
+        idnps = _prefixed(
+            w, idnps, f"Practitioner/{practitioner.get('id') if practitioner else ''}"
+        )
+        offer = graph.practitioners.get(idnps)
+        if offer is None:
+            names = (practitioner or {}).get("name") or [{}]
+            offer = PractitionerOffer(
+                idnps, names[0].get("family"), " ".join(names[0].get("given") or []) or None
+            )
+            graph.practitioners[idnps] = offer
+        place_key = role_ref or str(schedule.get("id"))
+        place = offer.places.get(place_key)
+        if place is None:
+            place = _place(w, place_key, role)
+            offer.places[place_key] = place
+        place.slots.append(offered)
+
+
+def _place(w: _Walker, ref: str, role: Json | None) -> PlaceOffer:
+    place = PlaceOffer(role=ref)
+    if role is None:
+        return place
+    org_id = ((role.get("organization") or {}).get("identifier") or {}).get("value")
+    place.structure_id = _prefixed(w, str(org_id), ref, structure=True) if org_id else None
+    place.phone = next(
+        (t.get("value") for t in role.get("telecom") or [] if t.get("system") == "phone"), None
+    )
+    contained = {f"#{c.get('id')}": c for c in role.get("contained") or []}
+    for loc_ref in role.get("location") or []:
+        location = contained.get(str(loc_ref.get("reference")))
+        if location is None:
+            location = w.resolve(loc_ref, ref)  # tolerated: a bundled, not contained, Location
+        if location is None:
+            continue
+        address = location.get("address") or {}
+        place.location_id = location.get("id")
+        place.name = location.get("name")
+        place.line = " ".join(address.get("line") or []) or None
+        place.postal_code = address.get("postalCode")
+        place.city = address.get("city")
+        break
+    return place
+
+
+def _walk_sos(w: _Walker, graph: OfferGraph, slots: list[tuple[str, Json]]) -> None:
+    for key, schedule in w.of_type("Schedule"):
+        for actor in schedule.get("actor") or []:
+            location = w.resolve(actor, key)
+            if location is None or location["resourceType"] != "Location":
+                continue
+            org = w.resolve(location.get("managingOrganization"), actor["reference"])
+            siret = _identifier(org, IDNST_SYSTEM) if org else None
+            siret = _prefixed(w, siret, key, structure=True) if siret else None
+            association = graph.associations.get(siret or "?")
+            if association is None:
+                association = SosOffer(siret, (org or {}).get("name"))
+                association.phone = next(
+                    (
+                        t.get("value")
+                        for t in (org or {}).get("telecom") or []
+                        if t.get("system") == "phone"
+                    ),
+                    None,
+                )
+                graph.associations[siret or "?"] = association
+            address = location.get("address") or {}
+            association.fixed_points[key] = FixedPointOffer(
+                location=actor["reference"],
+                identifier=next((i.get("value") for i in location.get("identifier") or []), None),
+                name=location.get("name"),
+                line=" ".join(address.get("line") or []) or None,
+                postal_code=address.get("postalCode"),
+                city=address.get("city"),
+                phone=next(
+                    (
+                        t.get("value")
+                        for t in location.get("telecom") or []
+                        if t.get("system") == "phone"
+                    ),
+                    None,
+                ),
+                hours=list(location.get("hoursOfOperation") or []),
+            )
+    by_schedule = {k: fp for a in graph.associations.values() for k, fp in a.fixed_points.items()}
+    for key, slot in slots:
+        offered = _slot(w, key, slot, ())
+        if offered is None:
+            continue
+        ref = offered.schedule or ""
+        fp = by_schedule.get(ref) or by_schedule.get("/".join(ref.split("/")[-2:]))
+        if fp is None:
+            w.problem("orphan-slot", f"slot schedule '{ref}' is not an SOS Schedule", key)
+            continue
+        fp.slots.append(offered)
