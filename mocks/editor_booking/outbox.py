@@ -1,0 +1,216 @@
+"""The editor's INT_R03 outbox: every Appointment push is kept until the SAS acknowledges it.
+
+IG digest §4.1-4.2: the editor creates the appointment with ``POST [base]/Appointment`` and
+reports every later change with ``PUT [base]/Appointment?identifier=system|value``. The SAS may
+be down or slow; nothing may be lost and changes must arrive in the order they happened (a
+``cancelled`` overtaken by an older ``booked`` would resurrect the appointment).
+
+:class:`AppointmentOutbox` is a persistent-in-memory FIFO:
+
+* :meth:`~AppointmentOutbox.enqueue` records the push first (it is then the outbox's
+  responsibility), :meth:`~AppointmentOutbox.flush` sends what is due **in order**;
+* ``201``/``200`` acknowledge a push (``delivered``, with the SAS's ``Location``);
+* a transport error, ``408``, ``429`` or a ``5xx`` keeps the push at the head of the queue and
+  schedules the next attempt with exponential backoff (on the injected clock) — later pushes wait
+  behind it, which is what keeps the order;
+* any other ``4xx`` is a refusal that resending cannot fix: the push is ``rejected`` (kept, with
+  the OperationOutcome's diagnostics, for the editor's support) and the queue moves on;
+* :meth:`~AppointmentOutbox.run` flushes periodically (the editor app starts it in the
+  background); tests call :meth:`~AppointmentOutbox.flush` and move a ``FixedClock``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Literal
+
+import httpx
+
+from sasref.clock import Clock
+
+__all__ = ["RETRYABLE_STATUSES", "AppointmentOutbox", "Push", "PushState"]
+
+log = logging.getLogger(__name__)
+
+FHIR_JSON = "application/fhir+json"
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+class PushState(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    REJECTED = "rejected"
+
+
+@dataclass(slots=True)
+class Push:
+    """One INT_R03 request waiting for (or having got) the SAS's acknowledgement."""
+
+    seq: int
+    method: Literal["POST", "PUT"]
+    identifier: tuple[str, str]  # (system, value) of the Appointment
+    body: dict[str, Any]
+    enqueued_at: datetime
+    next_attempt: datetime
+    state: PushState = PushState.PENDING
+    attempts: int = 0
+    last_status: int | None = None
+    last_error: str | None = None
+    location: str | None = None
+    attempt_log: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "method": self.method,
+            "identifier": "|".join(self.identifier),
+            "status": self.body.get("status"),
+            "state": self.state.value,
+            "attempts": self.attempts,
+            "lastStatus": self.last_status,
+            "lastError": self.last_error,
+            "location": self.location,
+            "nextAttempt": self.next_attempt.isoformat(),
+        }
+
+
+class AppointmentOutbox:
+    """FIFO of INT_R03 pushes to the SAS's FHIR base ``sas_fhir_base`` (see module docstring)."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        sas_fhir_base: str,
+        clock: Clock,
+        *,
+        base_delay: timedelta = timedelta(seconds=1),
+        factor: float = 2.0,
+        max_delay: timedelta = timedelta(minutes=5),
+        timeout: float = 10.0,
+    ) -> None:
+        self.http = http
+        self.sas_fhir_base = sas_fhir_base.rstrip("/")
+        self.clock = clock
+        self.base_delay = base_delay
+        self.factor = factor
+        self.max_delay = max_delay
+        self.timeout = timeout
+        self.pushes: list[Push] = []
+        self._lock = asyncio.Lock()
+        self._runner: asyncio.Task[None] | None = None
+
+    # --- queue ---------------------------------------------------------------------------
+    def enqueue(
+        self, method: Literal["POST", "PUT"], identifier: tuple[str, str], body: dict[str, Any]
+    ) -> Push:
+        now = self.clock.now()
+        push = Push(len(self.pushes) + 1, method, identifier, body, now, now)
+        self.pushes.append(push)
+        return push
+
+    def pending(self) -> list[Push]:
+        return [p for p in self.pushes if p.state is PushState.PENDING]
+
+    def delay(self, attempts: int) -> timedelta:
+        seconds = self.base_delay.total_seconds() * self.factor ** max(attempts - 1, 0)
+        return min(timedelta(seconds=seconds), self.max_delay)
+
+    def location_of(self, identifier: tuple[str, str]) -> str | None:
+        """The SAS ``Location`` of an appointment, once a push about it was acknowledged."""
+        found = [p.location for p in self.pushes if p.identifier == identifier and p.location]
+        return found[-1] if found else None
+
+    def summary(self) -> dict[str, int]:
+        counts = {s.value: 0 for s in PushState}
+        for push in self.pushes:
+            counts[push.state.value] += 1
+        return counts
+
+    # --- sending -------------------------------------------------------------------------
+    async def flush(self) -> int:
+        """Send every due push, oldest first; stop at the first one that must wait.
+
+        Returns the number of pushes acknowledged by this call.
+        """
+        delivered = 0
+        async with self._lock:
+            for push in self.pending():
+                if push.next_attempt > self.clock.now():
+                    break  # head-of-line: later pushes must not overtake this one
+                if not await self._attempt(push):
+                    break
+                if push.state is PushState.DELIVERED:
+                    delivered += 1
+        return delivered
+
+    async def _attempt(self, push: Push) -> bool:
+        """One try; ``False`` when the push stays pending (the queue must wait)."""
+        push.attempts += 1
+        url = f"{self.sas_fhir_base}/Appointment"
+        headers = {"Content-Type": FHIR_JSON, "Accept": FHIR_JSON}
+        params = {"identifier": "|".join(push.identifier)} if push.method == "PUT" else None
+        try:
+            response = await self.http.request(
+                push.method, url, params=params, json=push.body, headers=headers,
+                timeout=self.timeout,
+            )  # fmt: skip
+        except httpx.HTTPError as exc:
+            return self._retry_later(push, None, f"{type(exc).__name__}: {exc}")
+        push.last_status = response.status_code
+        if response.status_code in (200, 201):
+            push.state = PushState.DELIVERED
+            push.location = response.headers.get("location")
+            push.last_error = None
+            push.attempt_log.append(f"{push.method} -> {response.status_code}")
+            return True
+        detail = _diagnostics(response)
+        if response.status_code in RETRYABLE_STATUSES:
+            return self._retry_later(push, response.status_code, detail)
+        push.state = PushState.REJECTED
+        push.last_error = f"HTTP {response.status_code}: {detail}"
+        push.attempt_log.append(f"{push.method} -> {response.status_code} (rejected)")
+        log.warning("INT_R03 push %s rejected by the SAS: %s", push.seq, push.last_error)
+        return True
+
+    def _retry_later(self, push: Push, status: int | None, detail: str) -> bool:
+        push.last_error = f"HTTP {status}: {detail}" if status else detail
+        push.next_attempt = self.clock.now() + self.delay(push.attempts)
+        push.attempt_log.append(f"{push.method} -> {status or 'transport error'} (retry)")
+        return False
+
+    # --- background ----------------------------------------------------------------------
+    async def run(self, interval: float = 1.0) -> None:
+        while True:
+            try:
+                await self.flush()
+            except Exception:  # the loop must survive anything a flush meets
+                log.exception("INT_R03 outbox flush failed")
+            await asyncio.sleep(interval)
+
+    def start_background(self, interval: float = 1.0) -> None:
+        if self._runner is None:
+            self._runner = asyncio.create_task(self.run(interval), name="int-r03-outbox")
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            self._runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._runner
+            self._runner = None
+
+
+def _diagnostics(response: httpx.Response) -> str:
+    try:
+        doc = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(doc, dict) and doc.get("resourceType") == "OperationOutcome":
+        issues = doc.get("issue") or []
+        texts = [str(i.get("diagnostics") or i.get("code")) for i in issues if isinstance(i, dict)]
+        return "; ".join(texts) or "OperationOutcome"
+    return str(doc)[:200]

@@ -1,0 +1,169 @@
+"""HTML of the mock editor's booking pages: plain forms with real ``<label>``\\ s (accessible, and
+what a browser test fills by label), no JavaScript."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from html import escape
+from typing import Any
+
+from mocks.editor_booking.appointment import STATUS_CHANGES, Booking
+from sasref.clock import PARIS
+from sasref.search import SlotView
+
+__all__ = [
+    "booking_page",
+    "bookings_page",
+    "confirmation_page",
+    "login_page",
+    "message_page",
+]
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;color:#1b1b1b}
+h1{font-size:1.4rem;color:#6a1b9a} label{display:block;margin:.5rem 0 .1rem}
+input{padding:.3rem;min-width:16rem} button{margin-top:.8rem;padding:.4rem 1rem}
+.note{background:#f3e5f5;padding:.5rem} .error{color:#b00020} table{border-collapse:collapse}
+td,th{border:1px solid #ccc;padding:.2rem .5rem} .who{float:right;font-size:.9rem;color:#555}
+"""
+
+
+def _page(title: str, body: str, editor: str) -> str:
+    return (
+        f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{escape(title)} — '
+        f"{escape(editor)}</title><style>{_STYLE}</style></head><body>"
+        f"<p><small>{escape(editor)} (éditeur de logiciel d'agenda, maquette)</small></p>"
+        f"{body}</body></html>"
+    )
+
+
+def _when(slot: SlotView | Booking) -> str:
+    start, end = slot.start.astimezone(PARIS), slot.end.astimezone(PARIS)
+    return f"{start:%d/%m/%Y} de {start:%H:%M} à {end:%H:%M}"
+
+
+def _who(user: Mapping[str, Any]) -> str:
+    name = f"{user.get('given_name', '')} {user.get('family_name', '')}".strip()
+    via = "compte éditeur" if user.get("local") else f"SSO {user.get('issuer', '')}"
+    return f'<p class="who" id="who">Connecté : {escape(name or str(user.get("sub")))} ({via})</p>'
+
+
+def _field(name: str, label: str, kind: str, value: str, error: str | None, extra: str = "") -> str:
+    described = f' aria-describedby="{name}-error" aria-invalid="true"' if error else ""
+    message = f'<span class="error" id="{name}-error">{escape(error)}</span>' if error else ""
+    return (
+        f'<label for="{name}">{label}</label>'
+        f'<input id="{name}" name="{name}" type="{kind}" value="{escape(value)}" required'
+        f"{described}{extra}>{message}"
+    )
+
+
+def booking_page(
+    *,
+    editor: str,
+    user: Mapping[str, Any],
+    slot: SlotView,
+    owner_label: str,
+    action: str,
+    csrf: str,
+    regulator: bool,
+    account_note: str | None,
+    values: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+) -> str:
+    values, errors = values or {}, errors or {}
+    head = (
+        f"{_who(user)}<h1>Réservation d'un créneau</h1>"
+        f'<p id="slot">{escape(owner_label)} — <strong>{_when(slot)}</strong>'
+        f" <small>({escape(', '.join(slot.types))}; {escape(', '.join(slot.motifs))})</small></p>"
+    )
+    if not regulator:
+        body = (
+            '<p class="note" id="permissions">Droits régulateur non accordés : ils ne le sont '
+            "que pour un lien ouvert depuis la plateforme SAS (<code>origin=sas</code>) avec une "
+            "session ouverte par SSO. Réservation pour le compte du SAS indisponible.</p>"
+        )
+        return _page("Réservation", head + body, editor)
+    note = f'<p class="note" id="account">{escape(account_note)}</p>' if account_note else ""
+    form = (
+        f'<form method="post" action="{escape(action)}" aria-label="Patient">'
+        f'<input type="hidden" name="csrf_token" value="{escape(csrf)}">'
+        '<fieldset><legend>Patient</legend>'
+        + _field("family", "Nom du patient", "text", values.get("family", ""), errors.get("family"))
+        + _field("given", "Prénom du patient", "text", values.get("given", ""), errors.get("given"))
+        + _field("birth_date", "Date de naissance", "date", values.get("birth_date", ""),
+                 errors.get("birth_date"))
+        + _field("phone", "Téléphone", "tel", values.get("phone", ""), errors.get("phone"),
+                 ' autocomplete="tel"')
+        + "</fieldset>"
+        + (f'<p class="error" role="alert">{escape(errors["form"])}</p>' if "form" in errors
+           else "")
+        + '<button type="submit">Réserver ce créneau</button></form>'
+    )  # fmt: skip
+    regulator_note = (
+        '<p class="note" id="permissions">Droits régulateur SAS actifs (arrivée depuis le SAS).</p>'
+    )
+    return _page("Réservation", head + regulator_note + note + form, editor)
+
+
+def confirmation_page(
+    *, editor: str, user: Mapping[str, Any], booking: Booking, delivery: str, csrf: str
+) -> str:
+    buttons = "".join(
+        f'<form method="post" action="/appointments/{escape(booking.id)}/status">'
+        f'<input type="hidden" name="csrf_token" value="{escape(csrf)}">'
+        f'<input type="hidden" name="status" value="{s}">'
+        f'<button type="submit">Marquer « {s} »</button></form>'
+        for s in STATUS_CHANGES
+        if booking.status != s and booking.status != "cancelled"
+    )
+    title = "Rendez-vous confirmé" if booking.status == "booked" else "Rendez-vous"
+    body = (
+        f"{_who(user)}<h1>{title}</h1>"
+        f'<dl><dt>Patient</dt><dd id="patient">{escape(booking.patient.family)} '
+        f"{escape(booking.patient.given)} (né·e le {booking.patient.birth_date:%d/%m/%Y}, "
+        f"{escape(booking.patient.phone)})</dd>"
+        f"<dt>Créneau</dt><dd>{_when(booking)}</dd>"
+        f'<dt>Statut</dt><dd id="status">{escape(booking.status)}</dd>'
+        f'<dt>Identifiant</dt><dd><code id="identifier">{escape(booking.identifier_system)}|'
+        f"{escape(booking.id)}</code></dd>"
+        f'<dt>Transmission au SAS (INT_R03)</dt><dd id="delivery">{escape(delivery)}</dd></dl>'
+        f"{buttons}"
+        '<p><a href="/appointments">Tous les rendez-vous</a></p>'
+    )
+    return _page(title, body, editor)
+
+
+def bookings_page(*, editor: str, user: Mapping[str, Any], bookings: Iterable[Booking]) -> str:
+    rows = "".join(
+        f'<tr><td><a href="/appointments/{escape(b.id)}">{_when(b)}</a></td>'
+        f"<td>{escape(b.patient.family)} {escape(b.patient.given)}</td>"
+        f"<td>{escape(b.status)}</td></tr>"
+        for b in bookings
+    )
+    body = (
+        f"{_who(user)}<h1>Rendez-vous pris</h1><table><thead><tr><th>Créneau</th>"
+        f"<th>Patient</th><th>Statut</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+    return _page("Rendez-vous", body, editor)
+
+
+def login_page(*, editor: str, next_path: str, error: str | None = None) -> str:
+    message = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
+    body = (
+        "<h1>Connexion à l'agenda</h1>"
+        '<p id="login-reason">Aucune session : connectez-vous avec votre compte éditeur. '
+        "(Un régulateur arrive ici quand ni ProSanté Connect ni le SAS n'ont de session.)</p>"
+        f'{message}<form method="post" action="/login" aria-label="Connexion">'
+        f'<input type="hidden" name="next" value="{escape(next_path)}">'
+        '<label for="username">Identifiant</label><input id="username" name="username" required>'
+        '<label for="password">Mot de passe</label>'
+        '<input id="password" name="password" type="password" required>'
+        '<button type="submit">Se connecter</button></form>'
+    )
+    return _page("Connexion", body, editor)
+
+
+def message_page(*, editor: str, title: str, message: str) -> str:
+    body = f'<h1>{escape(title)}</h1><p role="alert" id="message">{escape(message)}</p>'
+    return _page(title, body, editor)

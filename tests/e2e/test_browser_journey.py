@@ -1,0 +1,107 @@
+"""The booking journey in a real browser (issue 5 item 8): Debian ``chromium`` headless, driven by
+Playwright, against the journey served on loopback sockets (:meth:`mocks.journey.Journey.serve`).
+
+Log in as a regulator through the fake PSC (persona button), search near a préfecture, click a
+slot, land authenticated on the editor's booking page (no password asked), book for a patient;
+then the appointment is in the SAS (INT_R03) and in the fake LRM (INT_L02).
+
+No browser is ever downloaded: the system chromium (``SASREF_TEST_CHROMIUM``, default
+``/usr/bin/chromium``) is used; without it the test is skipped loudly, or fails under
+``SASREF_REQUIRE_SERVICES=1``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from mocks.journey import Journey, JourneySettings
+from sasref.auth import SsoMode
+
+CHROMIUM = os.environ.get("SASREF_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_PRESENT = Path(CHROMIUM).exists()
+ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+pytestmark = [pytest.mark.browser, pytest.mark.sockets]
+
+
+def _unavailable(reason: str) -> None:
+    message = (
+        f"BROWSER TEST NOT RUN: {reason} (install Debian's chromium or set SASREF_TEST_CHROMIUM)"
+    )
+    if os.environ.get("SASREF_REQUIRE_SERVICES") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture
+async def browser() -> Any:
+    if not CHROMIUM_PRESENT:
+        _unavailable(f"no chromium at {CHROMIUM}")
+    try:
+        from playwright.async_api import async_playwright
+    except ImportError as exc:  # pragma: no cover - playwright is a dev dependency
+        _unavailable(f"playwright is not importable: {exc}")
+    async with async_playwright() as pw:
+        instance = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield instance
+        finally:
+            await instance.close()
+
+
+@pytest.mark.parametrize("mode", [SsoMode.SAS, SsoMode.PSC], ids=["sas-idp", "psc-rp"])
+async def test_regulator_books_a_slot_in_the_browser(browser: Any, mode: SsoMode) -> None:
+    async with Journey(JourneySettings(sso_mode=mode)).serve() as j:
+        assert j.urls is not None
+        target = j.pick_slot()
+        editor_root = j.urls.editors[target.editor]
+        context = await browser.new_context(locale="fr-FR")
+        page = await context.new_page()
+        try:
+            # 1. the search needs a login: SAS → fake PSC authorize page → persona
+            await page.goto(j.urls.sas + target.search_path)
+            assert page.url.startswith(j.urls.psc_issuer), page.url
+            await page.click('button[data-persona="regulateur"]')
+            await page.wait_for_url(f"{j.urls.sas}/recherche*")
+            # 2. the results near the préfecture show the slot; the link opens the editor page
+            link = page.locator(f'a.slot[href*="slot={target.slot.id}"]')
+            assert await link.count() == 1
+            assert (await link.get_attribute("href") or "").endswith("origin=sas")
+            async with context.expect_page() as opened:
+                await link.click()
+            booking = await opened.value
+            await booking.wait_for_load_state()
+            # 3. authenticated by SSO: the editor's booking page, no password asked
+            assert booking.url.startswith(f"{editor_root}/booking/"), booking.url
+            assert await booking.locator('input[type="password"]').count() == 0
+            await booking.get_by_text("Droits régulateur SAS actifs").wait_for()
+            # 4. book for a patient (fields found by their labels)
+            await booking.get_by_label("Nom du patient", exact=True).fill("Martin")
+            await booking.get_by_label("Prénom du patient", exact=True).fill("Léa")
+            await booking.get_by_label("Date de naissance").fill("1984-02-03")
+            await booking.get_by_label("Téléphone").fill("06 12 34 56 78")
+            await booking.get_by_role("button", name="Réserver ce créneau").click()
+            await booking.get_by_role("heading", name="Rendez-vous confirmé").wait_for()
+            assert "transmis" in (await booking.locator("#delivery").inner_text())
+        finally:
+            await context.close()
+        # 5. the appointment is at the SAS (INT_R03) and at the LRM (INT_L02)
+        await j.settle()
+        async with httpx.AsyncClient(trust_env=False, timeout=10) as http:
+            stored = (await http.get(j.urls.sas + "/journey/appointments")).json()
+            assert len(stored) == 1 and stored[0]["status"] == "booked"
+            read = await http.get(f"{j.urls.sas_fhir}/Appointment/{stored[0]['id']}")
+            assert read.status_code == 200
+            actor = read.json()["participant"][0]["actor"]["identifier"]["value"]
+            assert actor == target.practitioner.id
+            lrm = (await http.get(j.urls.lrm + "/appointments")).json()
+            assert [a["appointmentId"] for a in lrm] == [stored[0]["id"]]
+            assert lrm[0]["appointment"]["status"] == "booked"
