@@ -1,0 +1,55 @@
+"""SAS-side fan-out to the editors: registry, routing, deadlines, outcomes, consolidation.
+
+* :mod:`.registry` — the editors and the learned practitioner → editor mapping, batches of 25;
+* :mod:`.client` — the concurrent calls with per-call and overall deadlines (I/O);
+* :mod:`.offers` / :mod:`.walk` — the tolerant reading of each answer;
+* :mod:`.outcome` — what happened at each editor;
+* :mod:`.window` / :mod:`.consolidate` — slots by day for a card (pure).
+"""
+
+from __future__ import annotations
+
+from sasref.aggregator.client import (
+    DEFAULT_CALL_DEADLINE,
+    DEFAULT_OVERALL_DEADLINE,
+    Aggregator,
+    FanOutRequest,
+    FanOutResult,
+)
+from sasref.aggregator.consolidate import CardSlots, DaySlots, OfferIndex, SlotItem, with_origin
+from sasref.aggregator.offers import BundleReading, SlotOffer, read_bundle
+from sasref.aggregator.outcome import EditorOutcome, EditorSummary, OutcomeStatus, summarize
+from sasref.aggregator.registry import (
+    MAX_IDS_PER_CALL,
+    EditorRegistry,
+    Routing,
+    batches,
+    parse_editor_option,
+)
+from sasref.aggregator.window import SearchWindow
+
+__all__ = [
+    "DEFAULT_CALL_DEADLINE",
+    "DEFAULT_OVERALL_DEADLINE",
+    "MAX_IDS_PER_CALL",
+    "Aggregator",
+    "BundleReading",
+    "CardSlots",
+    "DaySlots",
+    "EditorOutcome",
+    "EditorRegistry",
+    "EditorSummary",
+    "FanOutRequest",
+    "FanOutResult",
+    "OfferIndex",
+    "OutcomeStatus",
+    "Routing",
+    "SearchWindow",
+    "SlotItem",
+    "SlotOffer",
+    "batches",
+    "parse_editor_option",
+    "read_bundle",
+    "summarize",
+    "with_origin",
+]

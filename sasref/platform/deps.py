@@ -1,0 +1,33 @@
+"""FastAPI dependencies of the platform app (one place for what routes receive)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Request
+
+from sasref.auth import Regulator, require_regulator_when_enabled
+
+if TYPE_CHECKING:
+    from sasref.platform.service import PlatformService
+
+
+def get_service(request: Request) -> PlatformService:
+    """The platform's services, built by the app factory (``app.state.service``)."""
+    service: PlatformService = request.app.state.service
+    return service
+
+
+def require_regulator(request: Request) -> Regulator | None:
+    """Gate of every regulator page and API route.
+
+    **A no-op for now**: the platform app does not include the PSC login router yet, so this
+    answers ``None`` (open access). The booking-journey issue adds login: once
+    ``sasref.auth.login_router`` is included in the app, the same dependency enforces it
+    (redirect to ``/login`` for a browser, 401/403 otherwise) without touching the routes.
+    """
+    return require_regulator_when_enabled(request)
+
+
+ServiceDep = Annotated["PlatformService", Depends(get_service)]
+RegulatorDep = Annotated[Regulator | None, Depends(require_regulator)]

@@ -1,0 +1,131 @@
+"""What a search returns to the regulator: cards with slots by day, and editor diagnostics.
+
+Plain view objects shared by the JSON API and the HTML page (spec §1.5–§1.7, §3.2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sasref.aggregator import CardSlots, EditorOutcome, EditorSummary, SearchWindow
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """The search parameters, validated (``GET /api/v1/search``, the HTML form)."""
+
+    address: str | None = None
+    insee: str | None = None
+    city: str | None = None
+    postcode: str | None = None
+    speciality: str | None = None
+    practitioner: str | None = None  # the médecin traitant: RPPS (prefixed or not) or a name
+    page: int = 1
+    lrm_origin: str | None = None  # set when the search comes from an LRM contextual URL
+    preferred_doctor_error: str | None = None  # sas_pf_001 / sas_pf_002 from the URL
+
+    def as_params(self) -> dict[str, str]:
+        """The query string of this search (for paging links)."""
+        values = {
+            "address": self.address,
+            "insee": self.insee,
+            "city": self.city,
+            "postcode": self.postcode,
+            "speciality": self.speciality,
+            "practitioner": self.practitioner,
+        }
+        return {k: v for k, v in values.items() if v}
+
+
+@dataclass(frozen=True, slots=True)
+class CardView:
+    """One result card: a practitioner's place, a CPTS, or an SOS Médecins association."""
+
+    kind: str  # "practitioner" | "cpts" | "sos"
+    id: str  # prefixed IDNPS, FINESS or SIRET
+    title: str
+    subtitle: str
+    address: str
+    slots: CardSlots
+    phone: str | None = None
+    distance_km: float | None = None
+    participant: bool = False
+    preferred_doctor: bool = False
+    details: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "title": self.title,
+            "subtitle": self.subtitle,
+            "address": self.address,
+            "phone": self.phone,
+            "distance_km": None if self.distance_km is None else round(self.distance_km, 2),
+            "participant": self.participant,
+            "preferred_doctor": self.preferred_doctor,
+            "details": list(self.details),
+            "slots": self.slots.as_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: SearchQuery
+    location: str
+    speciality: str
+    radius_km: float
+    window: SearchWindow
+    page: int
+    pages: int
+    total_cards: int
+    cards: tuple[CardView, ...]
+    editors: tuple[EditorSummary, ...] = ()
+    outcomes: tuple[EditorOutcome, ...] = ()
+    notices: tuple[str, ...] = ()
+    preferred_doctor_code: str | None = None
+    fanout_ms: float = 0.0
+    elapsed_ms: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def lrm_origin(self) -> str | None:
+        return self.query.lrm_origin
+
+    @property
+    def failed_editors(self) -> int:
+        return sum(1 for e in self.editors if e.status.failed)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "query": {**self.query.as_params(), "page": self.page},
+            "location": self.location,
+            "speciality": self.speciality,
+            "radius_km": self.radius_km,
+            "window": {"start": self.window.start.isoformat(), "end": self.window.end.isoformat()},
+            "page": self.page,
+            "pages": self.pages,
+            "total_cards": self.total_cards,
+            "preferred_doctor_code": self.preferred_doctor_code,
+            "lrm_origin": self.lrm_origin,
+            "notices": list(self.notices),
+            "cards": [c.as_dict() for c in self.cards],
+            "diagnostics": {
+                "fanout_ms": round(self.fanout_ms, 1),
+                "elapsed_ms": round(self.elapsed_ms, 1),
+                "editors": [
+                    {
+                        "editor": e.editor,
+                        "status": e.status.value,
+                        "calls": e.calls,
+                        "slots": e.slots,
+                        "violations": e.violations,
+                        "http_status": e.http_status,
+                        "messages": list(e.messages),
+                    }
+                    for e in self.editors
+                ],
+                "calls": [o.as_dict() for o in self.outcomes],
+            },
+        }

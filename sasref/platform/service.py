@@ -1,0 +1,356 @@
+"""The platform's search: directory → fan-out to the editors ∥ SAS agenda → cards (spec §1, §3).
+
+1. the directory answers the page of cards (perimeter, ranking, médecin traitant pinned first,
+   CPTS and SOS cards) — :class:`sasref.directory.DirectorySearch`;
+2. for that page, in parallel: the editors (INT_R01 for interfaced practitioners, INT_R04 for
+   CPTS members, the Schedule search by SIRET for SOS associations) through the aggregator,
+   and the SAS agenda (storage) for the others;
+3. each card gets its slots by day (editor slots win for a place an editor serves), and the page
+   is partitioned as on the platform (§1.6): médecin traitant, then cards with slots
+   (participants first), then cards without.
+
+Bad parameters raise :class:`~sasref.errors.InvalidInput` (the routes answer 400).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+import httpx
+
+from sasref.aggregator import (
+    Aggregator,
+    EditorRegistry,
+    FanOutRequest,
+    FanOutResult,
+    SearchWindow,
+    summarize,
+)
+from sasref.aggregator.consolidate import (
+    OfferIndex,
+    cpts_slots,
+    practitioner_slots,
+    sos_slots,
+)
+from sasref.directory import (
+    Card,
+    CptsCard,
+    Directory,
+    DirectorySearch,
+    GeoPoint,
+    PractitionerCard,
+    SearchRequest,
+    SosCard,
+    TreatingStatus,
+    UnknownSpeciality,
+    geocode_parts,
+)
+from sasref.directory.model import AgendaKind, Practitioner
+from sasref.errors import InvalidInput
+from sasref.lrm.contextual import (
+    PREFERRED_DOCTOR_MESSAGES,
+    ContextualSearch,
+    DoctorParamKind,
+    parse_contextual_url,
+)
+from sasref.platform.agendas import AgendaSource, FreeSlots, StoredAgendas
+from sasref.platform.results import CardView, SearchQuery, SearchResult
+from sasref.platform.settings import PlatformSettings, default_lrm_origins
+from sasref.sasagenda import Window
+from sasref.storage import (
+    AgendaRepository,
+    SearchLogRepository,
+    create_engine_from_url,
+    init_db,
+)
+
+
+class PlatformService:
+    """Everything a request needs, built once per app from :class:`PlatformSettings`."""
+
+    def __init__(self, settings: PlatformSettings) -> None:
+        self.settings = settings
+        self.clock = settings.clock
+        self.directory = settings.directory or Directory(())
+        self.directory_search = DirectorySearch(self.directory)
+        self.registry = EditorRegistry(settings.editors)
+        self._owns_http = settings.http_client is None
+        self.http = settings.http_client or httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.call_deadline + 1), trust_env=False
+        )
+        self.aggregator = Aggregator(
+            self.http,
+            self.registry,
+            clock=self.clock,
+            call_deadline=settings.call_deadline,
+            overall_deadline=settings.overall_deadline,
+            validate=settings.validate_answers,
+        )
+        self.lrm_origins = (
+            settings.lrm_origins if settings.lrm_origins is not None else default_lrm_origins()
+        )
+        self._owns_engine = settings.engine is None
+        self.engine = settings.engine or create_engine_from_url(settings.database_url)
+        init_db(self.engine)
+        self.agenda_repository = AgendaRepository(self.engine, clock=self.clock)
+        self.agendas: AgendaSource = settings.agendas or StoredAgendas(self.agenda_repository)
+        self.search_log = SearchLogRepository(self.engine, clock=self.clock)
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self.http.aclose()
+        if self._owns_engine:
+            self.engine.dispose()
+
+    # -- entry points ---------------------------------------------------------------------------
+    async def search(self, query: SearchQuery) -> SearchResult:
+        """A search from the API or the HTML form."""
+        point = locate(query)
+        request = SearchRequest(
+            point=point,
+            speciality=query.speciality,
+            page=query.page,
+            per_page=self.settings.page_size,
+            seed=session_seed(query),
+            treating_practitioner=query.practitioner,
+        )
+        return await self._run(query, request, notices=())
+
+    async def search_contextual(self, params: Mapping[str, str], *, page: int = 1) -> SearchResult:
+        """The LRM contextual search URL (INT_L01, §3): validated, then searched."""
+        contextual = parse_contextual_url(params, known_origins=self.lrm_origins)
+        return await self._run_contextual(contextual, page)
+
+    async def _run_contextual(self, contextual: ContextualSearch, page: int) -> SearchResult:
+        address = contextual.address
+        point = geocode_parts(
+            street_number=address.street_number or None,
+            street_name=address.street_name or None,
+            insee=address.insee or None,
+            city=address.city if not address.insee else None,
+        )
+        doctor = contextual.practitioner
+        treating = doctor.idnps if doctor.kind is DoctorParamKind.RPPS else None
+        if doctor.kind is DoctorParamKind.TEXT:
+            treating = doctor.value
+        query = SearchQuery(
+            address=address.text,
+            insee=address.insee or None,
+            speciality=contextual.specialty.text,
+            practitioner=treating,
+            page=page,
+            lrm_origin=contextual.origin,
+            preferred_doctor_error=doctor.error_code,
+        )
+        notices: list[str] = []
+        speciality: str | None = contextual.specialty.text
+        try:
+            self.directory_search.resolve_speciality(speciality)
+        except UnknownSpeciality:
+            notices.append(f"Spécialité « {speciality} » non reconnue : toutes spécialités.")
+            speciality = None
+        request = SearchRequest(
+            point=point,
+            speciality=speciality,
+            page=page,
+            per_page=self.settings.page_size,
+            seed=session_seed(query),
+            treating_practitioner=treating,
+        )
+        return await self._run(query, request, notices=tuple(notices))
+
+    # -- the search -----------------------------------------------------------------------------
+    async def _run(
+        self, query: SearchQuery, request: SearchRequest, *, notices: tuple[str, ...]
+    ) -> SearchResult:
+        started = time.perf_counter()
+        found = self.directory_search.search(request)
+        window = SearchWindow.from_now(self.clock.now())
+        fan_out, sas = await asyncio.gather(
+            self.aggregator.search(fanout_request(found.cards, window)),
+            asyncio.to_thread(self._sas_slots, found.cards, window),
+        )
+        index = OfferIndex.build(fan_out.offers)
+        cards = order_page([self._view(card, fan_out, index, sas) for card in found.cards])
+        code = query.preferred_doctor_error
+        if found.treating is not None and found.treating.status is TreatingStatus.NOT_FOUND:
+            code = TreatingStatus.NOT_FOUND.value
+        all_notices = list(notices)
+        if code in PREFERRED_DOCTOR_MESSAGES:
+            all_notices.insert(0, PREFERRED_DOCTOR_MESSAGES[code])
+        result = SearchResult(
+            query=query,
+            location=found.point.label,
+            speciality=query.speciality or "Toutes spécialités",
+            radius_km=found.radius_km,
+            window=window,
+            page=found.page,
+            pages=max(found.pages, 1),
+            total_cards=found.total,
+            cards=tuple(cards),
+            editors=tuple(summarize(fan_out.outcomes)),
+            outcomes=fan_out.outcomes,
+            notices=tuple(all_notices),
+            preferred_doctor_code=code,
+            fanout_ms=fan_out.elapsed_ms,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+        )
+        if self.settings.log_searches:
+            await asyncio.to_thread(self._log, result)
+        return result
+
+    def _sas_slots(self, cards: Sequence[Card], window: SearchWindow) -> FreeSlots:
+        owners = {c.practitioner_id for c in cards if isinstance(c, PractitionerCard)}
+        owners |= {c.siret for c in cards if isinstance(c, SosCard)}
+        if not owners:
+            return {}
+        return self.agendas.free_slots(window=Window(window.start, window.end), owner_ids=owners)
+
+    def _log(self, result: SearchResult) -> None:
+        self.search_log.record(
+            query={**result.query.as_params(), "page": result.page},
+            total=result.total_cards,
+            duration_ms=result.elapsed_ms,
+            outcome={e.editor: e.status.value for e in result.editors if e.status.failed},
+        )
+
+    def _view(
+        self, card: Card, fan_out: FanOutResult, index: OfferIndex, sas: FreeSlots
+    ) -> CardView:
+        window = fan_out.window
+        if isinstance(card, PractitionerCard):
+            p, place = card.practitioner, card.place
+            slots = practitioner_slots(
+                index,
+                window,
+                p.id,
+                structure_ids=(place.structure_id,),
+                served_by_editor=("ps", p.id) in fan_out.answered,
+                sas_slots=list(sas.get((p.id, place.id), ())),
+            )
+            a = place.address
+            return CardView(
+                kind="practitioner",
+                id=p.id,
+                title=practitioner_title(p),
+                subtitle=p.speciality_display,
+                address=f"{place.name}, {a.line}, {a.postal_code} {a.city}",
+                slots=slots,
+                phone=place.phone or p.phone,
+                distance_km=card.distance_km,
+                participant=p.sas_participant,
+                preferred_doctor=card.treating,
+                details=(agenda_label(p),),
+            )
+        if isinstance(card, CptsCard):
+            cpts = card.cpts
+            names = ", ".join(practitioner_title(m.practitioner) for m in card.replaced[:3])
+            more = len(card.replaced) - 3
+            return CardView(
+                kind="cpts",
+                id=cpts.finess,
+                title=cpts.name,
+                subtitle=f"CPTS · {len(card.members)} membre(s)",
+                address=f"Zone d'intervention : {len(cpts.zone)} commune(s)",
+                slots=cpts_slots(index, window, cpts.finess),
+                phone=cpts.phone,
+                distance_km=card.distance_km,
+                participant=True,
+                details=(
+                    f"Membres dans la zone : {names}"
+                    + (f" et {more} autre(s)" if more > 0 else ""),
+                ),
+            )
+        association, fixed_point = card.association, card.fixed_point
+        sas_for_fp = {fixed_point.id: list(sas.get((association.siret, fixed_point.id), ()))}
+        return CardView(
+            kind="sos",
+            id=association.siret,
+            title=f"{association.name} — {fixed_point.name}",
+            subtitle="SOS Médecins · point fixe de garde",
+            address=fixed_point.address.city,  # the platform shows the city only (§6.1)
+            slots=sos_slots(
+                index,
+                window,
+                association.siret,
+                fixed_point_ids=(fixed_point.id,),
+                sas_slots=sas_for_fp,
+            ),
+            phone=fixed_point.phone or association.phone,
+            distance_km=card.distance_km,
+            participant=True,
+        )
+
+
+# --- pure helpers -------------------------------------------------------------------------------
+def locate(query: SearchQuery) -> GeoPoint:
+    """The search place from the API's ``address`` / ``insee`` / ``city`` / ``postcode``."""
+    from sasref.directory import geocode
+
+    if query.insee:
+        return geocode_parts(insee=query.insee, street_name=query.address)
+    if query.address:
+        extra = " ".join(p for p in (query.postcode, query.city) if p and p not in query.address)
+        return geocode(f"{query.address} {extra}".strip())
+    if query.postcode or query.city:
+        return geocode_parts(postal_code=query.postcode, city=query.city)
+    raise InvalidInput("a place is required: address, insee, city or postcode")
+
+
+def session_seed(query: SearchQuery) -> int:
+    """A random-order seed stable for one search (every page), unlike the platform (§8.2)."""
+    key = "|".join(f"{k}={v}" for k, v in sorted(replace(query, page=1).as_params().items()))
+    return zlib.crc32(key.encode())
+
+
+def fanout_request(cards: Sequence[Card], window: SearchWindow) -> FanOutRequest:
+    """What to ask the editors for a page: interfaced practitioners, CPTS members, SOS SIRETs."""
+    practitioners: list[str] = []
+    members: list[str] = []
+    sirets: list[str] = []
+    for card in cards:
+        if isinstance(card, PractitionerCard):
+            if card.agenda is AgendaKind.EDITOR:
+                practitioners.append(card.practitioner_id)
+        elif isinstance(card, CptsCard):
+            members.extend(m.id for m in card.members if m.agenda is AgendaKind.EDITOR)
+        elif card.agenda is AgendaKind.EDITOR:
+            sirets.append(card.siret)
+    return FanOutRequest(
+        window,
+        practitioners=tuple(dict.fromkeys(practitioners)),
+        cpts_members=tuple(dict.fromkeys(members)),
+        sos_sirets=tuple(dict.fromkeys(sirets)),
+    )
+
+
+def order_page(cards: Sequence[CardView]) -> list[CardView]:
+    """§1.6: médecin traitant first, then a stable partition by (slots, SAS participation)."""
+
+    def group(card: CardView) -> int:
+        if card.preferred_doctor:
+            return 0
+        has_slots = card.slots.total > 0
+        return 1 + (0 if has_slots else 2) + (0 if card.participant else 1)
+
+    return sorted(cards, key=group)
+
+
+def practitioner_title(p: Practitioner) -> str:
+    prefix = "Dr " if p.profession == "10" else ""
+    return f"{prefix}{p.given} {p.family}"
+
+
+def agenda_label(p: Practitioner) -> str:
+    if p.agenda is AgendaKind.EDITOR:
+        return "Agenda : logiciel éditeur"
+    if p.agenda is AgendaKind.SAS:
+        return "Agenda : agenda SAS"
+    return "Pas d'agenda en ligne : contacter par téléphone"
+
+
+__all__ = ["PlatformService", "fanout_request", "locate", "order_page", "session_seed"]

@@ -1,0 +1,61 @@
+"""Settings of the SAS platform app (issue 4 item 4).
+
+Everything the factory needs is here, injected: nothing is read from the environment at import
+time, so one process can hold several platforms (tests, notebooks, the demo).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import httpx
+
+from sasref.aggregator import DEFAULT_CALL_DEADLINE, DEFAULT_OVERALL_DEADLINE
+from sasref.clock import Clock, SystemClock
+from sasref.directory.model import EditorInfo
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from sasref.directory import Directory
+    from sasref.platform.agendas import AgendaSource
+
+
+def default_lrm_origins() -> frozenset[str]:
+    """The registered LRMs: one SAMU per département, ``affectation_authority`` = ``samuNN``."""
+    from sasref.directory.geo import DEPARTMENTS
+
+    return frozenset(f"samu{code.lower()}" for code in DEPARTMENTS)
+
+
+@dataclass
+class PlatformSettings:
+    """Configuration of :func:`sasref.platform.create_app`.
+
+    ``directory`` is the national directory to search (built by the caller, e.g. from the mock
+    population); ``http_client`` the transport to the editors (an in-process fleet, or ``None``
+    for a real client created by the app); ``database_url`` ``None`` means the SQLite default of
+    :mod:`sasref.storage`. ``lrm_origins`` ``None`` means one SAMU per département. ``agendas``
+    ``None`` reads the SAS agendas from the database.
+    """
+
+    directory: Directory | None = None
+    editors: Sequence[EditorInfo] = ()
+    database_url: str | None = None
+    #: An engine already made (tests, a shared pool); wins over ``database_url``.
+    engine: Engine | None = None
+    population_seed: int | None = None
+    clock: Clock = field(default_factory=SystemClock)
+    call_deadline: float = DEFAULT_CALL_DEADLINE
+    overall_deadline: float = DEFAULT_OVERALL_DEADLINE
+    validate_answers: bool = True
+    http_client: httpx.AsyncClient | None = None
+    lrm_origins: frozenset[str] | None = None
+    page_size: int = 5
+    title: str = "SAS — recherche de disponibilités"
+    #: SAS-agenda slots: ``None`` reads the database (:mod:`sasref.storage`).
+    agendas: AgendaSource | None = None
+    #: Record each search in the search log (storage); off for benchmarks.
+    log_searches: bool = True
