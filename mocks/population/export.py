@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sasref.directory.model import Address, OpeningHours
+from sasref.directory.jsonformat import (
+    address_json,
+    cpts_json,
+    hours_json,
+    practitioner_json,
+    sos_json,
+)
 from sasref.fhir.datetimes import format_instant
 
 if TYPE_CHECKING:
@@ -17,29 +23,6 @@ if TYPE_CHECKING:
     from mocks.population.slots import SlotRecord
 
 __all__ = ["address_json", "hours_json", "population_json", "slot_json"]
-
-
-def address_json(a: Address) -> dict[str, Any]:
-    return {
-        "line": a.line,
-        "postalCode": a.postal_code,
-        "city": a.city,
-        "insee": a.insee,
-        "department": a.department,
-        "latitude": a.latitude,
-        "longitude": a.longitude,
-    }
-
-
-def hours_json(hours: tuple[OpeningHours, ...]) -> list[dict[str, Any]]:
-    return [
-        {
-            "daysOfWeek": list(h.days),
-            "openingTime": h.opening.strftime("%H:%M:%S"),
-            "closingTime": h.closing.strftime("%H:%M:%S"),
-        }
-        for h in hours
-    ]
 
 
 def slot_json(s: SlotRecord) -> dict[str, Any]:
@@ -80,67 +63,15 @@ def population_json(pop: Population, *, with_slots: bool = False) -> dict[str, A
                 "sos": [s.siret for s in shard.sos],
             }
         )
-    practitioners = [
-        {
-            "id": p.id,
-            "family": p.family,
-            "given": p.given,
-            "gender": p.gender,
-            "speciality": p.speciality,
-            "specialityDisplay": p.speciality_display,
-            "profession": p.profession,
-            "phone": p.phone,
-            "agenda": p.agenda.value,
-            "editor": p.editor,
-            "sasParticipant": p.sas_participant,
-            "cpts": list(p.cpts),
-            "places": [
-                {
-                    "id": pl.id,
-                    "name": pl.name,
-                    "structureId": pl.structure_id,
-                    "structureName": pl.structure_name,
-                    "phone": pl.phone,
-                    "address": address_json(pl.address),
-                    "hours": hours_json(pop.place_hours(pl.id)),
-                }
-                for pl in p.places
-            ],
-        }
-        for p in pop.practitioners
-    ]
-    cpts = [
-        {
-            "finess": c.finess,
-            "name": c.name,
-            "phone": c.phone,
-            "department": c.department,
-            "zone": list(c.zone),
-            "members": list(c.members),
-            "editor": c.editor,
-        }
-        for c in pop.cpts
-    ]
-    sos = [
-        {
-            "siret": s.siret,
-            "name": s.name,
-            "phone": s.phone,
-            "department": s.department,
-            "editor": s.editor,
-            "fixedPoints": [
-                {
-                    "id": fp.id,
-                    "name": fp.name,
-                    "phone": fp.phone,
-                    "address": address_json(fp.address),
-                    "hours": hours_json(fp.hours),
-                }
-                for fp in s.fixed_points
-            ],
-        }
-        for s in pop.sos
-    ]
+    practitioners = []
+    for p in pop.practitioners:
+        entry = practitioner_json(p)
+        # The mock population also knows each place's opening hours: handy for scripting.
+        for place_json, place in zip(entry["places"], p.places, strict=True):
+            place_json["hours"] = hours_json(pop.place_hours(place.id))
+        practitioners.append(entry)
+    cpts = [cpts_json(c) for c in pop.cpts]
+    sos = [sos_json(s) for s in pop.sos]
     out: dict[str, Any] = {
         "seed": pop.seed,
         "window": {"start": format_instant(start), "end": format_instant(end)},

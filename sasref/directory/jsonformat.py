@@ -121,6 +121,18 @@ def _hhmm(t: time) -> str:
     return t.strftime("%H:%M:%S")
 
 
+def hours_json(hours: Iterable[OpeningHours]) -> list[dict[str, Any]]:
+    """``hoursOfOperation``-shaped opening hours."""
+    return [
+        {
+            "daysOfWeek": list(h.days),
+            "openingTime": _hhmm(h.opening),
+            "closingTime": _hhmm(h.closing),
+        }
+        for h in hours
+    ]
+
+
 def sos_json(s: SosAssociation) -> dict[str, Any]:
     return {
         "siret": s.siret,
@@ -134,14 +146,7 @@ def sos_json(s: SosAssociation) -> dict[str, Any]:
                 "name": f.name,
                 "phone": f.phone,
                 "address": address_json(f.address),
-                "hours": [
-                    {
-                        "daysOfWeek": list(h.days),
-                        "openingTime": _hhmm(h.opening),
-                        "closingTime": _hhmm(h.closing),
-                    }
-                    for h in f.hours
-                ],
+                "hours": hours_json(f.hours),
             }
             for f in s.fixed_points
         ],
