@@ -22,7 +22,6 @@ be down or slow; nothing may be lost and changes must arrive in the order they h
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,6 +30,7 @@ from typing import Any, Literal
 
 import httpx
 
+from sasref.background import Periodic
 from sasref.clock import Clock
 
 __all__ = ["RETRYABLE_STATUSES", "AppointmentOutbox", "Push", "PushState"]
@@ -102,7 +102,7 @@ class AppointmentOutbox:
         self.timeout = timeout
         self.pushes: list[Push] = []
         self._lock = asyncio.Lock()
-        self._runner: asyncio.Task[None] | None = None
+        self._periodic = Periodic(self.flush, name="int-r03-outbox")
 
     # --- queue ---------------------------------------------------------------------------
     def enqueue(
@@ -185,23 +185,13 @@ class AppointmentOutbox:
 
     # --- background ----------------------------------------------------------------------
     async def run(self, interval: float = 1.0) -> None:
-        while True:
-            try:
-                await self.flush()
-            except Exception:  # the loop must survive anything a flush meets
-                log.exception("INT_R03 outbox flush failed")
-            await asyncio.sleep(interval)
+        await self._periodic.run(interval)
 
     def start_background(self, interval: float = 1.0) -> None:
-        if self._runner is None:
-            self._runner = asyncio.create_task(self.run(interval), name="int-r03-outbox")
+        self._periodic.start(interval)
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            self._runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._runner
-            self._runner = None
+        await self._periodic.stop()
 
 
 def _diagnostics(response: httpx.Response) -> str:

@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sasref.background import Periodic
 from sasref.clock import Clock
 from sasref.lrm.messages import (
     AppointmentMessage,
@@ -83,7 +83,7 @@ class LrmPublisher:
         self.backoff = backoff or Backoff()
         self.max_attempts = max_attempts
         self._lock = asyncio.Lock()
-        self._runner: asyncio.Task[None] | None = None
+        self._periodic = Periodic(self.flush, name="lrm-publisher")
 
     @property
     def client_id(self) -> str:
@@ -96,22 +96,13 @@ class LrmPublisher:
 
     async def run(self, interval: float = 5.0) -> None:
         """Flush due entries forever (the platform starts this as a background task)."""
-        while True:
-            try:
-                await self.flush()
-            except Exception:  # a flush failure must not stop the loop
-                log.exception("INT_L02 flush failed")
-            await asyncio.sleep(interval)
+        await self._periodic.run(interval)
 
     def start_background(self, interval: float = 5.0) -> None:
-        self._runner = asyncio.create_task(self.run(interval), name="lrm-publisher")
+        self._periodic.start(interval)
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            self._runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._runner
-            self._runner = None
+        await self._periodic.stop()
 
     async def on_ack(self, doc: dict[str, Any]) -> None:
         try:
