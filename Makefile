@@ -13,6 +13,7 @@ endif
 
 SEED ?= 42
 EDITORS ?= 40
+DEMO_PORT ?= 8000
 
 .PHONY: help install system-deps check format test test-fast nbval bench demo lab clean
 
@@ -59,11 +60,13 @@ nbval: install ## run the notebooks under nbval
 bench: install ## run the benchmarks and print the results table
 	$(PY) -m bench
 
-demo: install ## the whole ecosystem on loopback (SQLite, in-memory hub)
-	$(PY) -m sasref demo --seed $(SEED) --editors $(EDITORS)
+demo: install ## the whole ecosystem on loopback: PSC, SAS platform, editors, hub, LRM (DEMO_PORT=8000)
+	$(PY) -m sasref demo --seed $(SEED) --editors $(EDITORS) --port $(DEMO_PORT)
 
-lab: install ## JupyterLab on notebooks/, wired to a running `make demo`
-	SASREF_LIVE=1 $(PY) -m jupyterlab --notebook-dir=notebooks
+lab: install ## JupyterLab on notebooks/, wired to a running `make demo` (SASREF_LIVE_URL, SASREF_API_TOKEN)
+	SASREF_LIVE=1 SASREF_LIVE_URL=$${SASREF_LIVE_URL:-http://127.0.0.1:$(DEMO_PORT)} \
+	SASREF_API_TOKEN=$${SASREF_API_TOKEN-sasref-demo} \
+	$(PY) -m jupyterlab --notebook-dir=notebooks
 
 clean: ## remove caches and the virtual environment
 	rm -rf .venv .conda-installed .pytest_cache .mypy_cache .ruff_cache build *.egg-info

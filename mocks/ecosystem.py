@@ -16,32 +16,39 @@ listening socket and one server task instead of forty keeps start-up fast (well 
 for the default fleet) and the demo's file-descriptor and memory use flat as the fleet grows; the
 editors are still distinct servers to the platform (distinct base URLs, independent behaviour
 through each one's ``/editeur-07/admin/behaviour``). The platform has its own server on ``port``.
+
+This is the composition without login (``sasref demo --no-login``, notebooks 02-05, the platform
+contract tests); :mod:`mocks.journey` adds PSC, the login, booking pages, the Hub and the LRM.
+Sockets, servers and in-process routing are :mod:`mocks.serving`'s, shared by both.
+:func:`live_client` is what a notebook uses against a running ``make demo`` (``SASREF_LIVE=1``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import socket
-from collections.abc import (
-    AsyncIterator,
-    Awaitable,
-    Callable,
-    Iterable,
-    Iterator,
-    MutableMapping,
-)
-from dataclasses import dataclass, field, replace
+import os
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import uvicorn
 from fastapi import FastAPI
 
 from mocks.editor import EditorSettings, create_app
 from mocks.editor.shards import population_shards
 from mocks.population import Population, SlotRecord, generate_population
+from mocks.serving import (
+    HostTransport,
+    Receive,
+    Scope,
+    Send,
+    ServerSet,
+    bind_sockets,
+    bound_port,
+    listening_socket,
+    rebase_shard,
+)
 from sasref.aggregator import DEFAULT_CALL_DEADLINE, DEFAULT_OVERALL_DEADLINE
 from sasref.clock import PARIS, Clock, SystemClock
 from sasref.directory import Directory
@@ -51,12 +58,50 @@ from sasref.platform import create_app as create_platform
 from sasref.platform.agendas import MemoryAgendas
 from sasref.sasagenda import AgendaSlot, Modality, SasAgenda
 
+__all__ = [
+    "PLATFORM_URL",
+    "Ecosystem",
+    "FleetApp",
+    "HostTransport",
+    "Running",
+    "editor_settings",
+    "listening_socket",
+    "live_client",
+    "sas_agendas",
+]
+
 PLATFORM_URL = "https://sas.test"
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+#: What ``make lab`` exports for notebooks talking to a running ``make demo``.
+LIVE_URL_ENV, LIVE_TOKEN_ENV = "SASREF_LIVE_URL", "SASREF_API_TOKEN"
+DEFAULT_LIVE_URL, DEFAULT_API_TOKEN = "http://127.0.0.1:8000", "sasref-demo"
+
+
+def live_client(timeout: float = 30.0) -> httpx.AsyncClient:
+    """A client on the running demo's platform (``SASREF_LIVE_URL``, default
+    ``http://127.0.0.1:8000``) carrying its API token (``SASREF_API_TOKEN``, default the demo's
+    ``sasref-demo``) as ``Authorization: Bearer``: what notebooks use when ``SASREF_LIVE=1``."""
+    url = os.environ.get(LIVE_URL_ENV) or DEFAULT_LIVE_URL
+    token = os.environ.get(LIVE_TOKEN_ENV, DEFAULT_API_TOKEN)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.AsyncClient(base_url=url, headers=headers, timeout=timeout, trust_env=False)
+
+
+def editor_settings(
+    population: Population,
+    clock: Clock,
+    seed: int,
+    base_urls: Mapping[str, str] | None = None,
+) -> list[EditorSettings]:
+    """One mock editor per population editor (seed ``seed + index``), optionally served at other
+    FHIR base URLs (``name`` → base; booking links follow: :func:`mocks.serving.rebase_shard`)."""
+    settings = []
+    for i, shard in enumerate(population_shards(population)):
+        base = (base_urls or {}).get(shard.editor.name)
+        if base is not None:
+            shard = rebase_shard(shard, base)
+        settings.append(EditorSettings.from_shard(shard, clock=clock, seed=seed + i))
+    return settings
 
 
 _MODALITIES = {"AMB": Modality.PHYSICAL, "VR": Modality.TELECONSULTATION, "HH": Modality.HOME}
@@ -109,26 +154,6 @@ def sas_agendas(population: Population) -> list[SasAgenda]:
                 )
             )
     return agendas
-
-
-class HostTransport(httpx.AsyncBaseTransport):
-    """Dispatch by ``scheme://host`` with one dict lookup (httpx ``mounts`` scan every pattern:
-    linear in the fleet size, measurable at 40-200 editors)."""
-
-    def __init__(self, routes: dict[str, httpx.AsyncBaseTransport]) -> None:
-        self.routes = routes
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
-        port = f":{url.port}" if url.port else ""
-        transport = self.routes.get(f"{url.scheme}://{url.host}{port}")
-        if transport is None:
-            return httpx.Response(502, json={"error": f"no mock server at {url.host}"})
-        return await transport.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        for transport in self.routes.values():
-            await transport.aclose()
 
 
 class _LazyApp:
@@ -184,28 +209,6 @@ class FleetApp:
         await editor(scope, receive, send)
 
 
-class _Server(uvicorn.Server):
-    """A uvicorn server that leaves signals to its owner (the demo stops it on Ctrl-C)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A bound, listening TCP socket (binding here makes a busy port a clean ``OSError``)."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-        sock.listen(2048)
-    except OSError:
-        sock.close()
-        raise
-    sock.setblocking(False)
-    return sock
-
-
 @dataclass
 class Running:
     """A served ecosystem: URLs, and the uvicorn servers to stop."""
@@ -213,15 +216,10 @@ class Running:
     platform_url: str
     fleet_url: str
     editors: list[EditorInfo]
-    servers: list[Any] = field(default_factory=list)
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    servers: ServerSet = field(default_factory=ServerSet)
 
     async def stop(self) -> None:
-        for server in self.servers:
-            server.should_exit = True
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self.servers.stop()
 
 
 class Ecosystem:
@@ -247,11 +245,7 @@ class Ecosystem:
             seed, self.clock, editors=editors, practitioners=practitioners
         )
         self.directory = Directory.from_population(self.population)
-        self.shards = population_shards(self.population)
-        self.editor_settings = [
-            EditorSettings.from_shard(shard, clock=self.clock, seed=seed + i)
-            for i, shard in enumerate(self.shards)
-        ]
+        self.editor_settings = editor_settings(self.population, self.clock, seed)
         self._editors = {s.name: _LazyApp(s) for s in self.editor_settings}
         self.extra_editors = list(extra_editors)
         self.database_url = database_url
@@ -319,10 +313,8 @@ class Ecosystem:
     # -- sockets ------------------------------------------------------------------------------
     def socket_editors(self, host: str, fleet_port: int) -> list[EditorSettings]:
         """Editor settings rebased on the shared loopback server: ``http://host:port/name/fhir``."""
-        return [
-            replace(s, base_url=f"http://{host}:{fleet_port}/{s.name}/fhir")
-            for s in self.editor_settings
-        ]
+        bases = {n: f"http://{host}:{fleet_port}/{n}/fhir" for n in self.editor_names}
+        return editor_settings(self.population, self.clock, self.seed, bases)
 
     async def serve(
         self,
@@ -332,48 +324,37 @@ class Ecosystem:
         *,
         on_progress: Callable[[str], None] | None = None,
     ) -> Running:
-        """Start the fleet server then the platform server; returns once both listen."""
+        """Bind both ports (:class:`mocks.serving.PortBusy` when one is taken), build the
+        editors, start the fleet and platform servers; returns once both listen."""
 
         def progress(step: str) -> None:
             if on_progress is not None:
                 on_progress(step)
 
-        settings = self.socket_editors(host, fleet_port)
-        self._editors = {s.name: _LazyApp(s) for s in settings}
-        for editor in self._editors.values():
-            _ = editor.app  # build now: the first search should not pay for it
-            progress(f"editor {editor.settings.name}")
-        fleet = FleetApp(self._editors.values())
-        editors_client = httpx.AsyncClient(timeout=httpx.Timeout(30.0), trust_env=False)
-        infos = [s.info() for s in settings]
-        self.platform = self._platform(editors_client, infos)
+        sockets = bind_sockets(host, {"fleet": fleet_port, "platform": port})
+        port, fleet_port = bound_port(sockets["platform"]), bound_port(sockets["fleet"])
+        try:
+            settings = self.socket_editors(host, fleet_port)
+            self._editors = {s.name: _LazyApp(s) for s in settings}
+            for editor in self._editors.values():
+                _ = editor.app  # build now: the first search should not pay for it
+                progress(f"editor {editor.settings.name}")
+            fleet = FleetApp(self._editors.values())
+            editors_client = httpx.AsyncClient(timeout=httpx.Timeout(30.0), trust_env=False)
+            infos = [s.info() for s in settings]
+            self.platform = self._platform(editors_client, infos)
+        except BaseException:
+            for sock in sockets.values():
+                sock.close()
+            raise
         running = Running(
             platform_url=f"http://{host}:{port}/",
             fleet_url=f"http://{host}:{fleet_port}/",
             editors=[*infos, *self.extra_editors],
         )
-        for app, app_port, name in (
-            (fleet, fleet_port, "fleet"),
-            (self.platform, port, "platform"),
-        ):
-            try:
-                sock = listening_socket(host, app_port)
-            except OSError as exc:
-                await running.stop()
-                raise OSError(f"cannot listen on {host}:{app_port} ({name}): {exc}") from exc
-            config = uvicorn.Config(
-                app, host=host, port=app_port, log_level="warning", lifespan="on", access_log=False
-            )
-            server = _Server(config)
-            task = asyncio.create_task(server.serve(sockets=[sock]), name=f"uvicorn-{name}")
-            running.servers.append(server)
-            running.tasks.append(task)
-            while not server.started:
-                if task.done():
-                    await running.stop()
-                    raise OSError(f"the {name} server on {host}:{app_port} did not start")
-                await asyncio.sleep(0.02)
-            progress(f"{name} listening on {host}:{app_port}")
+        running.servers.start("fleet", fleet, sockets["fleet"], lifespan="on")
+        running.servers.start("platform", self.platform, sockets["platform"], lifespan="on")
+        await running.servers.wait_started(lambda name: progress(f"{name} listening"))
         return running
 
     @contextlib.asynccontextmanager

@@ -1,37 +1,60 @@
-"""``sasref demo``: the SAS platform and a fleet of mock editors on loopback (``make demo``).
+"""``sasref demo``: the whole SAS ecosystem on loopback (``make demo``, issues 4 and 5).
 
-Starts, in one process and one event loop: the seeded population, its editors (one uvicorn
-server for the whole fleet, each editor under ``/<name>/fhir``, see :mod:`mocks.ecosystem`) and
-the SAS platform. A progress display while starting, then ONE line with the URLs; Ctrl-C or
-SIGTERM stops everything cleanly (exit 0, no traceback). ``--editor NAME=URL`` adds a user's own
-editor server to the platform's registry.
+By default, the booking journey (:mod:`mocks.journey`) with the requested fleet: the fake
+ProSanté Connect, the SAS platform with its PSC login, SAS IdP and INT_R03 server, the mock
+editors with their booking pages (one uvicorn server each), the in-memory Hub Santé and the fake
+LRM. Ports: platform ``--port`` (8000), PSC +1, LRM +2, editors +101, +102, … A progress display
+on stderr while starting, then ONE line on stdout with the URLs; Ctrl-C or SIGTERM stops
+everything cleanly (exit 0, no traceback); a busy port is a one-line message and exit 1.
+
+Scripts call the login-protected API with ``Authorization: Bearer <token>`` (``--api-token``,
+default ``$SASREF_API_TOKEN`` or ``sasref-demo``). ``--no-login`` runs the plain
+:class:`mocks.ecosystem.Ecosystem` instead: platform without login, the editors on one shared
+server under ``/<name>/fhir`` (no booking pages). docs/platform.md has the layout.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import shutil
 import signal
 import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 DEFAULT_PORT = 8000
+DEFAULT_API_TOKEN = "sasref-demo"
+API_TOKEN_ENV = "SASREF_API_TOKEN"
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "demo",
-        help="run the SAS platform and a fleet of mock editors on loopback",
-        description="The whole ecosystem on loopback: the SAS platform (search API, regulator "
-        "pages, LRM contextual search) and N mock editors built from a seeded population.",
+        help="run the whole SAS ecosystem (PSC, platform, editors, hub, LRM) on loopback",
+        description="The whole ecosystem on loopback: fake ProSanté Connect, the SAS platform "
+        "(search API and pages behind the PSC login, SAS IdP, INT_R03), N mock editors with "
+        "booking pages built from a seeded population, an in-memory Hub Santé and a fake LRM.",
     )
     parser.add_argument("--editors", type=int, default=40, help="mock editors (default 40)")
     parser.add_argument("--practitioners", type=int, default=4000, help="default 4000")
     parser.add_argument("--seed", type=int, default=42, help="population seed (default 42)")
     parser.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="platform port (8000)")
     parser.add_argument(
-        "--fleet-port", type=int, default=None, help="the editors' shared port (default port+100)"
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help="platform port (8000); PSC port+1, LRM port+2, editors port+101…",
+    )
+    parser.add_argument(
+        "--sso",
+        choices=["sas", "psc"],
+        default="sas",
+        help="how editors authenticate the regulator: sas = the SAS is their OpenID provider "
+        "(default), psc = they are ProSanté Connect relying parties",
     )
     parser.add_argument(
         "--editor",
@@ -40,11 +63,39 @@ def register(subparsers: Any) -> None:
         metavar="NAME=URL",
         help="add your own editor server (FHIR base URL) to the platform's registry; repeatable",
     )
-    parser.add_argument("--db", default=None, metavar="URL", help="database URL (default SQLite)")
     parser.add_argument(
-        "--deadline", type=float, default=7.0, help="per-editor deadline in seconds (default 7)"
+        "--db",
+        default=None,
+        metavar="URL",
+        help="platform database (sqlite:///file or postgresql+psycopg://…); default "
+        "$SASREF_DATABASE_URL or a temporary SQLite file removed at exit",
+    )
+    parser.add_argument(
+        "--api-token",
+        default=os.environ.get(API_TOKEN_ENV, DEFAULT_API_TOKEN),
+        metavar="TOKEN",
+        help="'Authorization: Bearer TOKEN' stands for a regulator login on the API (default "
+        f"${API_TOKEN_ENV} or {DEFAULT_API_TOKEN!r}; '' turns it off)",
+    )
+    parser.add_argument(
+        "--no-login",
+        action="store_true",
+        help="only the platform (no login) and the editors' FHIR APIs on one shared server",
+    )
+    parser.add_argument(
+        "--fleet-port",
+        type=int,
+        default=None,
+        help="with --no-login: the editors' shared port (default port+100)",
+    )
+    parser.add_argument(
+        "--deadline", type=float, default=None, help="per-editor deadline in seconds (default 7)"
     )
     parser.set_defaults(run=run)
+
+
+def _say(text: str) -> None:
+    print(f"sasref demo: {text}", file=sys.stderr, flush=True)  # noqa: T201
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,36 +103,119 @@ def run(args: argparse.Namespace) -> int:
     from sasref.errors import ConfigurationError
 
     if args.editors < 1 or args.practitioners < 1:
-        print("sasref demo: --editors and --practitioners must be >= 1", file=sys.stderr)  # noqa: T201
+        _say("--editors and --practitioners must be >= 1")
+        return 2
+    if not 0 < args.port < 65536 - 101 - args.editors:
+        _say(f"--port {args.port} leaves no room for the editors' ports (port+101…)")
         return 2
     try:
         extra = [parse_editor_option(text) for text in args.editor]
     except ConfigurationError as exc:
-        print(f"sasref demo: {exc}", file=sys.stderr)  # noqa: T201
+        _say(str(exc))
         return 2
+    scratch = None
+    database_url = args.db or os.environ.get("SASREF_DATABASE_URL")
+    if not database_url:
+        scratch = Path(tempfile.mkdtemp(prefix="sasref-demo-"))
+        database_url = f"sqlite:///{scratch / 'platform.sqlite3'}"
+    serve = _serve_ecosystem if args.no_login else _serve_journey
     try:
-        return asyncio.run(_serve(args, extra))
+        return asyncio.run(serve(args, extra, database_url))
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown
         return 0
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
-async def _serve(args: argparse.Namespace, extra: list[Any]) -> int:
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
-
-    from mocks.ecosystem import Ecosystem
-
+def _stop_event() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    return stop
 
-    console = Console(stderr=True)
-    fleet_port = args.fleet_port or args.port + 100
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
+
+def _progress() -> Any:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    return Progress(*columns, console=Console(stderr=True), transient=True)
+
+
+async def _serve_journey(args: argparse.Namespace, extra: list[Any], database_url: str) -> int:
+    from mocks.journey import Journey, JourneySettings, demo_ports, journey_hints, ready_line
+    from mocks.population import generate_population
+    from mocks.serving import PortBusy
+    from sasref.auth import SsoMode
+    from sasref.clock import SystemClock
+
+    stop = _stop_event()
+    settings = JourneySettings(
+        seed=args.seed,
+        editors=args.editors,
+        practitioners=args.practitioners,
+        sso_mode=SsoMode(args.sso),
+        clock=SystemClock(),
+        background=True,
+        extra_editors=tuple(extra),
+        database_url=database_url,
+        log_searches=True,
+        api_token=args.api_token or None,
+        call_deadline=args.deadline,
+    )
+    with _progress() as progress:
         step = progress.add_task(
-            f"population (seed {args.seed}, {args.practitioners} practitioners)", total=None
+            f"population: seed {args.seed}, {args.practitioners} practitioners, "
+            f"{args.editors} editors",
+            total=None,
+        )
+        population = await asyncio.to_thread(
+            generate_population,
+            args.seed,
+            settings.clock,
+            editors=args.editors,
+            practitioners=args.practitioners,
+        )
+        journey = Journey(settings, population=population)
+        progress.update(step, total=1, completed=1)
+        editors = progress.add_task("editors (FHIR API + booking pages)", total=args.editors)
+        servers = progress.add_task("servers", total=args.editors + 3)
+        tasks = {"editor": editors, "server": servers}
+
+        def advance(stage: str, name: str) -> None:
+            progress.update(tasks[stage], advance=1)
+
+        ports = demo_ports(journey.editor_names, args.port)
+        try:
+            await journey.start_serving(args.host, ports, on_progress=advance)
+        except PortBusy as exc:
+            progress.stop()
+            _say(f"{exc} — another demo running? try --port")
+            await journey.aclose()
+            return 1
+    try:
+        print(ready_line(journey), flush=True)  # noqa: T201
+        for hint in journey_hints(journey):
+            print(f"  {hint}", file=sys.stderr, flush=True)  # noqa: T201
+        await stop.wait()
+    finally:
+        await journey.aclose()
+    _say("stopped")
+    return 0
+
+
+async def _serve_ecosystem(args: argparse.Namespace, extra: list[Any], database_url: str) -> int:
+    from mocks.ecosystem import Ecosystem
+    from mocks.serving import PortBusy
+
+    stop = _stop_event()
+    fleet_port = args.fleet_port or args.port + 100
+    deadline = args.deadline
+    with _progress() as progress:
+        step = progress.add_task(
+            f"population: seed {args.seed}, {args.practitioners} practitioners", total=None
         )
         ecosystem = await asyncio.to_thread(
             Ecosystem,
@@ -89,29 +223,28 @@ async def _serve(args: argparse.Namespace, extra: list[Any]) -> int:
             args.editors,
             args.practitioners,
             extra_editors=extra,
-            database_url=args.db,
-            call_deadline=args.deadline,
-            overall_deadline=args.deadline + 1,
+            database_url=database_url,
+            call_deadline=deadline,
+            overall_deadline=deadline + 1 if deadline else None,
         )
-        progress.update(step, description="editors", total=args.editors + 2, completed=0)
-
-        def advance(text: str) -> None:
-            progress.update(step, description=text, advance=1)
-
+        progress.update(step, description="editors, servers", total=args.editors + 2, completed=0)
+        advance: Callable[[str], None] = lambda _: progress.update(step, advance=1)  # noqa: E731
         try:
             running = await ecosystem.serve(args.host, args.port, fleet_port, on_progress=advance)
-        except OSError as exc:
+        except PortBusy as exc:
             progress.stop()
-            print(f"sasref demo: {exc} (port in use? try --port)", file=sys.stderr)  # noqa: T201
+            _say(f"{exc} — another demo running? try --port / --fleet-port")
             return 1
     mine = f", +{len(extra)} of yours" if extra else ""
-    print(  # noqa: T201
-        f"sasref demo ready: platform {running.platform_url}  "
-        f"({args.editors} editors on {running.fleet_url}<name>/fhir{mine})  "
-        f"API {running.platform_url}docs",
-        flush=True,
-    )
-    await stop.wait()
-    await running.stop()
-    print("sasref demo stopped", file=sys.stderr, flush=True)  # noqa: T201
+    try:
+        print(  # noqa: T201
+            f"sasref demo ready: platform {running.platform_url}  "
+            f"({args.editors} editors on {running.fleet_url}<name>/fhir{mine})  "
+            f"API {running.platform_url}docs  (no login)",
+            flush=True,
+        )
+        await stop.wait()
+    finally:
+        await running.stop()
+    _say("stopped")
     return 0

@@ -1,4 +1,7 @@
-"""``sasref demo`` on real loopback sockets: ready line, a search with slots, clean Ctrl-C."""
+"""``sasref demo`` on real loopback sockets (issue 4 item 6, issue 5): the ready line, the
+login-protected search API called the way a script does (``Authorization: Bearer <api token>``),
+a search near a préfecture with slots, a user's own editor in the registry, a clean Ctrl-C; the
+``--no-login`` mode; a busy port."""
 
 from __future__ import annotations
 
@@ -7,13 +10,17 @@ import signal
 import socket
 import subprocess
 import sys
-import time
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "e2e-token"
+EDITORS = 3
 
 
 def free_port() -> int:
@@ -22,53 +29,156 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.mark.sockets
-def test_demo_serves_searches_and_stops_cleanly_on_sigint() -> None:
-    port, fleet_port, closed = free_port(), free_port(), free_port()
+def port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def demo_base_port(editors: int) -> int:
+    """A platform port whose journey layout (port, +1, +2, +101…) is free right now."""
+    for _ in range(50):
+        base = free_port()
+        wanted = [base, base + 1, base + 2, *(base + 101 + i for i in range(editors))]
+        if base + 101 + editors < 65000 and all(port_is_free(p) for p in wanted):
+            return base
+    raise RuntimeError("no free port range for the demo")
+
+
+@contextmanager
+def demo(*options: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``python -m sasref demo …`` until its ready line; SIGINT when the block ends."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SASREF_DATABASE_URL": "sqlite://"}
-    command = [
-        sys.executable, "-m", "sasref", "demo", "--editors", "3", "--practitioners", "300",
-        "--seed", "5", "--port", str(port), "--fleet-port", str(fleet_port),
-        "--editor", f"mine=http://127.0.0.1:{closed}/fhir",  # a user's editor that is down
-    ]  # fmt: skip
+    command = [sys.executable, "-m", "sasref", "demo", "--editors", str(EDITORS),
+               "--practitioners", "300", "--seed", "5", *options]  # fmt: skip
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+    watchdog = threading.Timer(120, process.kill)  # a hung start must not hang the suite
+    watchdog.start()
     try:
         assert process.stdout is not None
         line = process.stdout.readline()  # blocks until the one "ready" line (or exit)
+        watchdog.cancel()
+        yield process, line
+    finally:
+        watchdog.cancel()
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+        finally:
+            for pipe in (process.stdout, process.stderr):
+                if pipe is not None:
+                    pipe.close()
+
+
+def finish(process: subprocess.Popen[str]) -> str:
+    assert process.stderr is not None
+    return process.stderr.read()
+
+
+@pytest.mark.sockets
+def test_demo_runs_the_journey_serves_the_api_by_token_and_stops_cleanly() -> None:
+    port, closed = demo_base_port(EDITORS), free_port()
+    mine = f"http://127.0.0.1:{closed}/fhir"  # a user's editor that is down
+    with demo("--port", str(port), "--api-token", TOKEN, "--editor", f"mine={mine}") as (
+        process,
+        line,
+    ):
         assert line.startswith("sasref demo ready: platform"), (line, process.poll())
-        assert f"http://127.0.0.1:{port}/" in line and f"127.0.0.1:{fleet_port}" in line
-        deadline = time.monotonic() + 30
-        with httpx.Client(
-            base_url=f"http://127.0.0.1:{port}", timeout=30, trust_env=False
-        ) as client:
-            response = client.get("/api/v1/search", params={"city": "Paris"})
+        for url in (
+            f"platform http://127.0.0.1:{port}/",
+            f"PSC http://127.0.0.1:{port + 1}/",
+            f"LRM http://127.0.0.1:{port + 2}/appointments",
+            f"editors http://127.0.0.1:{port + 101}-{port + 100 + EDITORS} ({EDITORS} +1 of yours)",
+        ):
+            assert url in line, line
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30, trust_env=False) as web:
+            # the API is behind the regulator login: no token, no search
+            assert web.get("/api/v1/search", params={"city": "Bordeaux"}).status_code == 401
+            page = web.get(
+                "/recherche", params={"city": "Bordeaux"}, headers={"accept": "text/html"}
+            )
+            assert page.status_code == 303 and page.headers["location"].startswith("/login")
+            web.headers["Authorization"] = f"Bearer {TOKEN}"
+            response = web.get("/api/v1/search", params={"insee": "33063"})  # Bordeaux
             assert response.status_code == 200, response.text
             body = response.json()
-            assert body["cards"]
-            assert body["diagnostics"]["editors"]
+            slots = [c for c in body["cards"] if c["slots"]["total"]]
+            assert slots, body
+            links = [
+                s["booking_url"]
+                for c in slots
+                for d in c["slots"]["days"]
+                for s in d["slots"]
+                if s.get("booking_url")
+            ]
+            editor_roots = tuple(f"http://127.0.0.1:{port + 101 + i}/" for i in range(EDITORS))
+            assert links and all(link.startswith(editor_roots) for link in links), links
             statuses = {e["editor"]: e["status"] for e in body["diagnostics"]["editors"]}
             if "mine" in statuses:  # asked only when a card's practitioner is not yet routed
                 assert statuses.pop("mine") == "transport_error"
             assert set(statuses.values()) <= {"ok", "empty"}, statuses
-            assert client.get("/api/v1/search").status_code == 400
-            editors = client.get("/api/v1/editors").json()
-            assert editors[0]["base_url"].startswith(f"http://127.0.0.1:{fleet_port}/")
-            assert editors[-1] == {
-                "name": "mine",
-                "software": "mine",
-                "base_url": f"http://127.0.0.1:{closed}/fhir",
-                "use_cases": ["cpts", "ps", "sos"],
-            }
-            assert time.monotonic() < deadline
-    finally:
+            assert web.get("/api/v1/search").status_code == 400
+            editors = web.get("/api/v1/editors").json()
+            assert editors[0]["base_url"] == f"http://127.0.0.1:{port + 101}/fhir"
+            assert editors[-1]["name"] == "mine" and editors[-1]["base_url"] == mine
+            # the PSC discovery and the LRM answer on their ports
+            issuer = f"http://127.0.0.1:{port + 1}/auth/realms/esante-wallet"
+            psc = httpx.get(f"{issuer}/.well-known/openid-configuration", trust_env=False)
+            assert psc.status_code == 200 and psc.json()["issuer"].endswith("esante-wallet")
+            assert (
+                httpx.get(f"http://127.0.0.1:{port + 2}/appointments", trust_env=False).json() == []
+            )
         process.send_signal(signal.SIGINT)
-        try:
-            _, stderr = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
+        process.wait(timeout=30)
+        stderr = finish(process)
     assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr, stderr
+    assert "sasref demo: stopped" in stderr
+
+
+@pytest.mark.sockets
+def test_demo_no_login_mode_serves_the_plain_ecosystem() -> None:
+    port, fleet_port = free_port(), free_port()
+    with demo("--no-login", "--port", str(port), "--fleet-port", str(fleet_port)) as (
+        process,
+        line,
+    ):
+        assert line.startswith("sasref demo ready: platform"), (line, process.poll())
+        assert f"127.0.0.1:{fleet_port}" in line and "(no login)" in line
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30, trust_env=False) as web:
+            response = web.get("/api/v1/search", params={"insee": "33063"})
+            assert response.status_code == 200, response.text
+            assert any(c["slots"]["total"] for c in response.json()["cards"])
+            editors = web.get("/api/v1/editors").json()
+            assert editors[0]["base_url"].startswith(f"http://127.0.0.1:{fleet_port}/")
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        stderr = finish(process)
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr, stderr
+
+
+@pytest.mark.sockets
+def test_demo_on_a_busy_port_exits_1_with_one_line() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = int(busy.getsockname()[1])
+        with demo("--port", str(port)) as (process, line):
+            process.wait(timeout=60)
+            stderr = finish(process)
+    assert line == ""
+    assert process.returncode == 1, stderr
     assert "Traceback" not in stderr
-    assert "sasref demo stopped" in stderr
+    message = [text for text in stderr.splitlines() if text.strip()]
+    assert len(message) == 1 and f"127.0.0.1:{port} (sas)" in message[0], stderr

@@ -1,0 +1,272 @@
+"""Wiring of the journey's apps (docs/booking-journey.md): the fake PSC, the SAS platform with
+its PSC login, SAS IdP and INT_R03 server, the editors with booking pages, the fake LRM.
+
+:func:`build` fills a :class:`~mocks.journey.core.Journey` for a set of :class:`JourneyUrls`
+(``https://*.test`` in process, ``http://127.0.0.1:<port>`` on sockets); nothing here starts a
+task or opens a socket.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from mocks.ecosystem import editor_settings, sas_agendas
+from mocks.editor import EditorSettings
+from mocks.editor import create_app as create_editor
+from mocks.editor_booking import BookingSettings, EditorBooking
+from mocks.journey.model import SAS_CLIENT_ID_OIDC, FhirOutage, JourneyUrls
+from mocks.lrm import LrmSettings
+from mocks.lrm import create_app as create_lrm_app
+from mocks.psc import PscSettings
+from mocks.psc import create_app as create_psc
+from mocks.psc.fixtures import persona_role_table
+from sasref.aggregator import DEFAULT_CALL_DEADLINE, DEFAULT_OVERALL_DEADLINE
+from sasref.appointments.wiring import build_appointment_stack
+from sasref.auth import (
+    ClientRegistration,
+    IdpSettings,
+    LoginSettings,
+    OidcSettings,
+    Regulator,
+    Role,
+    SsoMode,
+    editor_oidc_settings,
+    require_regulator,
+    sas_idp_router,
+)
+from sasref.auth.editor_sso import EditorSsoSettings
+from sasref.auth.login import SasLogin
+from sasref.lrm.messages import SAS_CLIENT_ID
+from sasref.platform import PlatformSettings
+from sasref.platform import create_app as create_platform
+from sasref.platform import deps as platform_deps
+from sasref.platform.agendas import MemoryAgendas
+from sasref.regulators import EditorTarget, RegulatorSync
+
+if TYPE_CHECKING:
+    from mocks.journey.core import Journey
+
+#: Who a request carrying the API token is (a script, not a person: no INT_R02 push).
+API_REGULATOR = Regulator(
+    technical_id="5a3c9d1e-0b7f-4e2a-9c61-7d0e5f4b2a10",
+    national_id=None,
+    psc_sub="api-token",
+    given_name="API",
+    family_name="token",
+    email="api@sas.test",
+    roles=(Role.MEDECIN_REGULATEUR,),
+)
+
+
+def token_or_login(token: str | None) -> Callable[[Request], Regulator]:
+    """The platform's ``require_regulator``: ``Authorization: Bearer <token>`` when a token is
+    configured, else (or without the header) the PSC login session."""
+
+    def guard(request: Request) -> Regulator:
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        given = value.strip().encode()
+        if token and scheme.lower() == "bearer" and hmac.compare_digest(given, token.encode()):
+            return API_REGULATOR
+        return require_regulator(request)
+
+    return guard
+
+
+def deadlines(call_deadline: float | None) -> tuple[float, float]:
+    """``(per-call, overall)`` deadlines for a per-call one (default: the platform's)."""
+    if call_deadline is None:
+        return DEFAULT_CALL_DEADLINE, DEFAULT_OVERALL_DEADLINE
+    return call_deadline, max(DEFAULT_OVERALL_DEADLINE, call_deadline + 1)
+
+
+def registrations(urls: JourneyUrls, kind: str) -> tuple[ClientRegistration, ...]:
+    """The editors as OpenID clients of PSC (``kind`` ``psc``) or of the SAS IdP (``sas``)."""
+    return tuple(
+        ClientRegistration(
+            client_id=name,
+            client_secret=f"{name}-{kind}-secret",
+            redirect_uris=(f"{root}/sso/callback",),
+            post_logout_redirect_uris=(f"{root}/",),
+        )
+        for name, root in urls.editors.items()
+    )
+
+
+def build(
+    journey: Journey, urls: JourneyUrls, on_editor: Callable[[str], None] | None = None
+) -> None:
+    """Create every app of ``journey`` for ``urls`` (``on_editor(name)`` after each editor)."""
+    j, s = journey, journey.settings
+    j.urls = urls
+    https = urls.sas.startswith("https")
+    sas_client = ClientRegistration(
+        client_id=SAS_CLIENT_ID_OIDC,
+        client_secret="sas-platform-secret",
+        redirect_uris=(f"{urls.sas}/auth/callback",),
+        post_logout_redirect_uris=(f"{urls.sas}/",),
+    )
+    j.psc = create_psc(
+        PscSettings(
+            issuer=urls.psc_issuer,
+            seed=s.seed,
+            clock=j.clock,
+            personas=j.personas,
+            clients=(sas_client, *registrations(urls, "psc")),
+            secure_cookie=https,
+        )
+    )
+    # Back-channel clients, logged (notebooks show what the browser never sees).
+    sas_backend = j.client(event_hooks={"response": [j.logger("SAS")]})
+    editor_backend = j.client(event_hooks={"response": [j.logger("editor")]})
+    bases = {n: urls.editor_fhir(n) for n in j.editor_names}
+    for settings in editor_settings(j.population, j.clock, s.seed, bases):
+        app, booking = build_editor(journey, settings, urls, editor_backend, https)
+        j.editor_apps[settings.name], j.bookings[settings.name] = app, booking
+        if on_editor is not None:
+            on_editor(settings.name)
+    infos = [app.state.editor.settings.info() for app in j.editor_apps.values()]
+    call_deadline, overall_deadline = deadlines(s.call_deadline)
+    platform = create_platform(
+        PlatformSettings(
+            directory=j.directory,
+            editors=[*infos, *s.extra_editors],
+            database_url=s.database_url,
+            population_seed=s.seed,
+            clock=j.clock,
+            http_client=sas_backend,
+            agendas=MemoryAgendas(sas_agendas(j.population)),
+            log_searches=s.log_searches,
+            call_deadline=call_deadline,
+            overall_deadline=overall_deadline,
+        )
+    )
+    # The platform's routes already depend on its placeholder; make it the real check.
+    platform.dependency_overrides[platform_deps.require_regulator] = token_or_login(s.api_token)
+    j.sas_login = SasLogin(
+        LoginSettings(
+            oidc=OidcSettings(
+                issuer=urls.psc_issuer,
+                client_id=sas_client.client_id,
+                client_secret=sas_client.client_secret,
+                redirect_uri=sas_client.redirect_uris[0],
+                post_logout_redirect_uri=sas_client.post_logout_redirect_uris[0],
+                clock=j.clock,
+            ),
+            secret_key=s.secret_key,
+            role_table=persona_role_table(j.personas),
+            secure_cookie=https,
+            on_login=j.on_login,
+        ),
+        http=sas_backend,
+    )
+    j.sas_login.install(platform)
+    platform.include_router(
+        sas_idp_router(
+            IdpSettings(issuer=urls.sas_idp, clients=registrations(urls, "sas"), clock=j.clock)
+        )
+    )
+    j.sync = RegulatorSync(
+        sas_backend, [EditorTarget(n, urls.editor_fhir(n)) for n in j.editor_names]
+    )
+    j.stack = build_appointment_stack(
+        regulators=j.regulators,
+        clock=j.clock,
+        store=j.appointments,
+        transport=j.hub.connect(SAS_CLIENT_ID),
+        practitioner_lookup=j.practitioner_info,
+        default_department=s.samu_department,
+        base_url=urls.sas_fhir,
+        flush_interval=s.flush_interval,
+    )
+    platform.include_router(j.stack.router)
+    journey_routes(journey, platform)
+    j.sas = platform
+    j.outage = FhirOutage(platform)
+    j.lrm_app = create_lrm_app(
+        LrmSettings(
+            client_id=j.lrm_client_id,
+            sas_base_url=urls.sas,
+            affectation_authority=f"samu{s.samu_department.lower()}",
+        ),
+        lrm=j.lrm,
+        clock=j.clock,
+    )
+    apps: dict[str, Any] = {urls.psc: j.psc, urls.sas: j.outage, urls.lrm: j.lrm_app}
+    apps.update({urls.editors[n]: a for n, a in j.editor_apps.items()})
+    for root, app in apps.items():
+        j.routes[root] = httpx.ASGITransport(app=app)
+
+
+def build_editor(
+    journey: Journey,
+    settings: EditorSettings,
+    urls: JourneyUrls,
+    http: httpx.AsyncClient,
+    https: bool,
+) -> tuple[FastAPI, EditorBooking]:
+    """A mock editor (FHIR search, INT_R02) with its booking pages, SSO and INT_R03 outbox."""
+    s, name = journey.settings, settings.name
+    root = urls.editors[name]
+    app = create_editor(settings)
+    if s.sso_mode is SsoMode.PSC:
+        issuer, secret = urls.psc_issuer, f"{name}-psc-secret"
+    else:
+        issuer, secret = urls.sas_idp, f"{name}-sas-secret"
+    oidc = editor_oidc_settings(
+        s.sso_mode,
+        issuer=issuer,
+        client_id=name,
+        client_secret=secret,
+        redirect_uri=f"{root}/sso/callback",
+        post_logout_redirect_uri=f"{root}/",
+        clock=journey.clock,
+    )
+    booking = EditorBooking(
+        BookingSettings(
+            sso=EditorSsoSettings(
+                oidc=oidc,
+                secret_key=f"{name}-session-secret",
+                cookie_name=f"{name.replace('-', '_')}_session",
+                secure_cookie=https,
+            ),
+            sas_fhir_base=urls.sas_fhir,
+            appointment_system=f"https://{name}.test/rendez-vous",
+            seed=settings.seed,
+            outbox_interval=s.flush_interval,
+        ),
+        app.state.editor,
+        http,
+    )
+    booking.install(app)
+    return app, booking
+
+
+def journey_routes(journey: Journey, platform: FastAPI) -> None:
+    """Read-only JSON views of the SAS side, for tests, notebooks and the demo."""
+
+    async def appointments() -> JSONResponse:
+        return JSONResponse([
+            {"id": a.id, "identifier": f"{a.identifier_system}|{a.identifier_value}",
+             "status": a.status, "version": a.version, "orientation": a.orientation_category,
+             "resource": a.resource}
+            for a in journey.appointments.appointments.values()
+        ])  # fmt: skip
+
+    async def regulators() -> JSONResponse:
+        assert journey.sync is not None
+        sync = journey.sync
+        return JSONResponse([
+            {"technicalId": a.technical_id, "nationalId": a.national_id,
+             "name": f"{a.given} {a.family}", "active": a.active,
+             "editors": {n: st.to_json() for n, st in sync.state(a).items()}}
+            for a in journey.regulators.all()
+        ])  # fmt: skip
+
+    platform.add_api_route("/journey/appointments", appointments, methods=["GET"])
+    platform.add_api_route("/journey/regulators", regulators, methods=["GET"])

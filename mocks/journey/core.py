@@ -1,0 +1,365 @@
+"""The :class:`Journey`: one booking-journey ecosystem, in process or on loopback sockets.
+
+Its apps are wired by :mod:`mocks.journey.build`; the sockets, servers and in-process routing
+are :mod:`mocks.serving`'s (shared with :mod:`mocks.ecosystem`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from mocks.editor import EditorState
+from mocks.editor_booking import EditorBooking
+from mocks.editor_booking.driver import Browser, csrf_of, form_action, slot_links
+from mocks.hub import InMemoryHub
+from mocks.journey.build import build
+from mocks.journey.model import (
+    DEMO_PATIENT,
+    FhirOutage,
+    JourneyBooking,
+    JourneySettings,
+    JourneyUrls,
+    SlotTarget,
+)
+from mocks.lrm import FakeLrm
+from mocks.population import Population, generate_population
+from mocks.psc import default_personas
+from mocks.serving import HostTransport, ServerSet, bind_sockets, bound_port
+from sasref.appointments.store import InMemoryAppointmentStore
+from sasref.appointments.wiring import AppointmentStack
+from sasref.auth import Regulator
+from sasref.auth.login import SasLogin
+from sasref.directory import Directory
+from sasref.directory.model import AgendaKind
+from sasref.lrm.messages import OrganizationInfo, PractitionerInfo, samu_client_id
+from sasref.regulators import RegulatorAccount, RegulatorRegistry, RegulatorSync
+from sasref.search import SlotView
+
+
+class Journey:
+    """The journey ecosystem (see :mod:`mocks.journey`). Build with :meth:`in_process` or
+    :meth:`serve`; both are async context managers yielding the started journey."""
+
+    def __init__(
+        self, settings: JourneySettings | None = None, *, population: Population | None = None
+    ) -> None:
+        """``population``: already generated from these settings (the demo generates it in a
+        worker thread; everything else is built in the event loop's thread: the Hub's queues
+        belong to it)."""
+        self.settings = settings or JourneySettings()
+        s = self.settings
+        self.clock = s.clock
+        self.population: Population = population or generate_population(
+            s.seed, self.clock, editors=s.editors, practitioners=s.practitioners
+        )
+        self.directory = Directory.from_population(self.population)
+        self.personas = default_personas(s.seed)
+        self.hub = InMemoryHub(self.clock)
+        self.lrm_client_id = samu_client_id(s.samu_department)
+        self.lrm = FakeLrm(self.lrm_client_id, self.clock, self.hub.connect(self.lrm_client_id))
+        self.regulators = RegulatorRegistry()
+        self.appointments = InMemoryAppointmentStore()
+        # filled by build()
+        self.urls: JourneyUrls | None = None
+        self.psc: FastAPI | None = None
+        self.sas: FastAPI | None = None
+        self.lrm_app: FastAPI | None = None
+        self.editor_apps: dict[str, FastAPI] = {}
+        self.bookings: dict[str, EditorBooking] = {}
+        self.stack: AppointmentStack | None = None
+        self.sync: RegulatorSync | None = None
+        self.sas_login: SasLogin | None = None
+        self.outage: FhirOutage | None = None
+        #: In process: ``scheme://host`` → the app's ASGI transport.
+        self.routes: dict[str, httpx.AsyncBaseTransport] = {}
+        self._clients: list[httpx.AsyncClient] = []
+        self._servers = ServerSet()
+        self._socket_mode = False
+        #: Server-to-server exchanges: (client, method, URL, status, content type).
+        self.backchannel: list[dict[str, object]] = []
+
+    # --- URLs ------------------------------------------------------------------------------
+    @property
+    def editor_names(self) -> list[str]:
+        return [e.name for e in self.population.editors]
+
+    def _test_urls(self) -> JourneyUrls:
+        return JourneyUrls(
+            psc="https://psc.test",
+            sas="https://sas.test",
+            lrm="https://lrm.test",
+            editors={n: f"https://{n}.test" for n in self.editor_names},
+        )
+
+    # --- clients ---------------------------------------------------------------------------
+    def client(self, **kwargs: Any) -> httpx.AsyncClient:
+        """A client closed with the journey: real sockets, or every host mounted in process."""
+        if self._socket_mode:
+            client = httpx.AsyncClient(timeout=httpx.Timeout(15.0), trust_env=False, **kwargs)
+        else:
+            client = httpx.AsyncClient(
+                transport=HostTransport(self.routes), timeout=httpx.Timeout(15.0), **kwargs
+            )
+        self._clients.append(client)
+        return client
+
+    def logger(self, who: str) -> Any:
+        """An httpx response hook appending to :attr:`backchannel`."""
+
+        async def log(response: httpx.Response) -> None:
+            url = str(response.request.url)
+            self.backchannel.append({
+                "client": who, "method": response.request.method,
+                "url": url if len(url) <= 90 else url[:89] + "…", "status": response.status_code,
+                "location": response.headers.get("location", ""),
+                "content-type": response.headers.get("content-type", "").split(";")[0],
+            })  # fmt: skip
+
+        return log
+
+    # --- SAS hooks -------------------------------------------------------------------------
+    async def on_login(self, regulator: Regulator) -> None:
+        """``LoginSettings.on_login``: the SAS account, then the lazy INT_R02 push (§3.1)."""
+        if not regulator.is_regulator or self.sync is None:
+            return
+        account = self.regulators.get(regulator.technical_id)
+        if account is None:
+            account = self.regulators.add(
+                RegulatorAccount(
+                    technical_id=regulator.technical_id,
+                    family=regulator.family_name,
+                    given=regulator.given_name,
+                    email=regulator.email,
+                    national_id=regulator.national_id,
+                    samu_department=self.settings.samu_department,
+                )
+            )
+        elif regulator.national_id and account.national_id != regulator.national_id:
+            self.sync.link_national_id(account, regulator.national_id)
+        await self.sync.on_login(account)
+
+    def practitioner_info(
+        self, idnps: str
+    ) -> tuple[PractitionerInfo | None, OrganizationInfo | None]:
+        """What the LRM message says about the effector (the directory knows it). The message's
+        ``practitioner`` needs an RPPS (``rppsId`` ^81…): a practitioner known by an ADELI
+        number is left out rather than have the Hub reject the whole message."""
+        p = self.population.practitioner(idnps)
+        if p is None:
+            return None, None
+        practitioner = PractitionerInfo(
+            rpps_id=p.id, last_name=p.family, first_name=p.given,
+            speciality_code=p.speciality, profession_code=p.profession,
+        ) if p.id.startswith("8") else None  # fmt: skip
+        place = p.places[0] if p.places else None
+        organization = (
+            OrganizationInfo(place.structure_id, place.structure_name)
+            if place and place.structure_id[:1] in ("1", "3")
+            else None
+        )
+        return practitioner, organization
+
+    # --- helpers for tests, notebooks and the demo ------------------------------------------
+    def editor_state(self, name: str) -> EditorState:
+        state: EditorState = self.editor_apps[name].state.editor
+        return state
+
+    def pick_slot(self, *, types: tuple[str, ...] = ("PUBLIC", "SNP"), skip: int = 0) -> SlotTarget:
+        """A free slot of a practitioner on an editor agenda (deterministic for a seed)."""
+        from sasref.directory.geo import department
+
+        found = 0
+        for p in sorted(self.population.practitioners, key=lambda x: x.id):
+            if (
+                p.agenda is not AgendaKind.EDITOR
+                or p.editor not in self.editor_apps
+                or not p.id.startswith("8")
+            ):
+                continue
+            booking = self.bookings[p.editor]
+            for slot in booking.find_slots(p.id):
+                if not set(types) & set(slot.types) or not slot.booking_url:
+                    continue
+                if found == skip:
+                    dep = department(p.places[0].address.department)
+                    return SlotTarget(p, p.editor, slot, dep.prefecture_name)
+                found += 1
+                break
+        raise LookupError("no free editor slot in this population")
+
+    def pick_sos_slot(self) -> tuple[str, SlotView]:
+        """``(editor, slot)``: a free SOS Médecins slot of an association on an editor agenda."""
+        for association in self.population.sos:
+            booking = self.bookings.get(association.editor or "")
+            if booking is None:
+                continue
+            for point in association.fixed_points:
+                for slot in booking.find_sos_slots(association.siret):
+                    if slot.fixed_point_id == point.id and slot.booking_url:
+                        return association.editor or "", slot
+        raise LookupError("no free SOS slot on an editor agenda in this population")
+
+    def browser(self) -> httpx.AsyncClient:
+        """A fresh in-process 'browser': its own cookie jar, every host mounted."""
+        return self.client()
+
+    async def book_as(
+        self,
+        persona: str = "regulateur",
+        patient: dict[str, str] | None = None,
+        *,
+        skip: int = 0,
+        browser: Browser | None = None,
+    ) -> JourneyBooking:
+        """The whole click path in process: PSC login at the SAS (unless ``browser`` is already
+        logged in), search, slot link, SSO at the editor, booking form."""
+        assert self.urls is not None
+        if browser is None:
+            browser = Browser(self.browser())
+            await browser.login_with_psc(self.urls.sas, persona)
+        target = self.pick_slot(skip=skip)
+        results, _ = await browser.follow(self.urls.sas + target.search_path)
+        link = next(u for u in slot_links(results.text) if f"slot={target.slot.id}" in u)
+        page, url = await browser.follow(link)
+        data = {**(patient or DEMO_PATIENT), "csrf_token": csrf_of(page.text)}
+        done, final = await browser.follow(form_action(page.text, url), method="POST", data=data)
+        if done.status_code != 200:
+            raise RuntimeError(f"booking failed ({done.status_code}): {done.text[:300]}")
+        booking_id = final.rsplit("/", 1)[-1]
+        return JourneyBooking(
+            browser, target, final, self.bookings[target.editor].bookings[booking_id]
+        )
+
+    async def set_status(self, booked: JourneyBooking, status: str) -> None:
+        """Click the confirmation page's status button (cancelled, fulfilled, noshow)."""
+        page = await booked.browser.request("GET", booked.confirmation_url)
+        data = {"status": status, "csrf_token": csrf_of(page.text)}
+        await booked.browser.follow(f"{booked.confirmation_url}/status", method="POST", data=data)
+
+    def hub_rows(self, since: int = 0) -> list[dict[str, str]]:
+        """The Hub's routing log from index ``since`` as table rows (notebooks)."""
+        rows = []
+        for sender, delivery in self.hub.log[since:]:
+            doc = json.loads(delivery.body)
+            message = doc["content"][0]["jsonContent"]["embeddedJsonContent"]["message"]
+            appointment = message.get("appointment") or {}
+            error = (message.get("error") or {}).get("errorCode") or {}
+            answer = "ack" if doc.get("distributionKind") == "Ack" else ""
+            if error:
+                answer = f"{error.get('statusCode')} {error.get('statusString')}"
+            rows.append({
+                "sender": sender, "queue": delivery.queue, "kind": doc.get("distributionKind", ""),
+                "method": appointment.get("method", ""), "status": appointment.get("status", ""),
+                "answer": answer,
+            })  # fmt: skip
+        return rows
+
+    async def lrm_appointments(self) -> list[dict[str, Any]]:
+        await self.hub.settle()
+        return [a.to_json() for a in self.lrm.appointments.values()]
+
+    async def settle(self) -> None:
+        """Flush every editor outbox, then let the Hub and the LRM finish."""
+        for booking in self.bookings.values():
+            await booking.outbox.flush()
+        if self.stack is not None and self.stack.publisher is not None:
+            await self.stack.publisher.flush()
+        await self.hub.settle()
+
+    # --- life cycle ------------------------------------------------------------------------
+    async def _start(self) -> None:
+        assert self.stack is not None
+        await self.lrm.start()
+        await self.stack.start()
+        if self.settings.background:
+            for booking in self.bookings.values():
+                booking.outbox.start_background(self.settings.flush_interval)
+
+    async def aclose(self) -> None:
+        for booking in self.bookings.values():
+            await booking.outbox.stop()
+        await self._servers.stop()
+        if self.stack is not None:
+            await self.stack.stop()
+        if self.lrm.transport is not None:
+            await self.lrm.transport.close()
+        for client in self._clients:
+            await client.aclose()
+        self._clients.clear()
+        if self.sas is not None:
+            await self.sas.state.service.aclose()
+
+    async def start_in_process(self) -> Journey:
+        """Build and start in process (notebooks); stop with :meth:`aclose`."""
+        build(self, self._test_urls())
+        await self._start()
+        return self
+
+    @contextlib.asynccontextmanager
+    async def in_process(self) -> AsyncIterator[Journey]:
+        """Everything in this event loop through ``httpx.ASGITransport`` (no socket)."""
+        await self.start_in_process()
+        try:
+            yield self
+        finally:
+            await self.aclose()
+
+    @contextlib.asynccontextmanager
+    async def serve(self, host: str = "127.0.0.1", ports: dict[str, int] | None = None
+                    ) -> AsyncIterator[Journey]:  # fmt: skip
+        """Every app on its own uvicorn server on ``host`` (free ports unless ``ports`` names
+        them: keys ``psc``, ``sas``, ``lrm`` and editor names)."""
+        await self.start_serving(host, ports)
+        try:
+            yield self
+        finally:
+            await self.aclose()
+
+    async def start_serving(
+        self,
+        host: str = "127.0.0.1",
+        ports: dict[str, int] | None = None,
+        *,
+        on_progress: Callable[[str, str], None] | None = None,
+    ) -> JourneyUrls:
+        """Bind every port first (:class:`mocks.serving.PortBusy` naming the busy one), build,
+        start the servers; returns the URLs (stop with :meth:`aclose`). ``on_progress(stage,
+        name)`` follows the start: stage ``editor`` per editor built, ``server`` per server
+        listening."""
+
+        def progress(stage: str) -> Callable[[str], None]:
+            return lambda name: on_progress(stage, name) if on_progress is not None else None
+
+        self._socket_mode = True
+        wanted = ports or {}
+        names = ["psc", "sas", "lrm", *self.editor_names]
+        sockets = bind_sockets(host, {name: wanted.get(name, 0) for name in names})
+        web_host = f"[{host}]" if ":" in host else host
+        root = {n: f"http://{web_host}:{bound_port(s)}" for n, s in sockets.items()}
+        urls = JourneyUrls(
+            psc=root["psc"], sas=root["sas"], lrm=root["lrm"],
+            editors={n: root[n] for n in self.editor_names},
+        )  # fmt: skip
+        try:
+            build(self, urls, on_editor=progress("editor"))
+        except BaseException:
+            for sock in sockets.values():
+                sock.close()
+            raise
+        apps: dict[str, Any] = {"psc": self.psc, "sas": self.outage, "lrm": self.lrm_app}
+        apps.update(self.editor_apps)
+        for name in names:
+            self._servers.start(name, apps[name], sockets[name])
+        try:
+            await self._servers.wait_started(progress("server"))
+        except OSError:
+            await self.aclose()
+            raise
+        await self._start()
+        return urls

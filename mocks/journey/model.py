@@ -1,0 +1,129 @@
+"""The journey's settings, URLs and small value types (:mod:`mocks.journey`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from mocks.editor_booking import Booking
+from mocks.editor_booking.driver import Browser
+from sasref.auth import SsoMode
+from sasref.clock import PARIS, Clock, FixedClock
+from sasref.directory.model import EditorInfo, Practitioner
+from sasref.search import SlotView
+
+#: The patient the demo helpers book for (the booking form's four fields).
+DEMO_PATIENT = {"family": "Martin", "given": "Léa", "birth_date": "1984-02-03",
+                "phone": "06 12 34 56 78"}  # fmt: skip
+
+PSC_REALM = "/auth/realms/esante-wallet"
+SAS_CLIENT_ID_OIDC = "sas-platform"
+
+
+def default_clock() -> FixedClock:
+    """A Tuesday morning in Paris: editors' agendas are open, results are reproducible."""
+    return FixedClock(datetime(2026, 6, 16, 9, 0, tzinfo=PARIS))
+
+
+@dataclass
+class JourneySettings:
+    seed: int = 7
+    editors: int = 3
+    practitioners: int = 800
+    #: How editors authenticate the regulator: (a) PSC relying party, (b) SAS IdP.
+    sso_mode: SsoMode = SsoMode.SAS
+    clock: Clock = field(default_factory=default_clock)
+    #: The regulators' SAMU (INT_L02 recipient ``fr.health.samu<dept>0``).
+    samu_department: str = "33"
+    secret_key: str = "journey-sas-secret-key-change-me"
+    #: Run the outboxes' periodic flushes (the demo); tests flush by hand.
+    background: bool = False
+    flush_interval: float = 0.5
+    #: Users' own editor servers added to the platform's aggregator registry (``--editor``).
+    extra_editors: tuple[EditorInfo, ...] = ()
+    #: The platform's database (``sasref.storage``): in memory by default, a file for the demo.
+    database_url: str = "sqlite:///:memory:"
+    log_searches: bool = False
+    #: ``Authorization: Bearer <api_token>`` stands for a regulator login on the platform's
+    #: search routes (scripts and live notebooks; the browser logs in through PSC). ``None``: off.
+    api_token: str | None = None
+    #: The aggregator's per-call deadline in seconds (``None``: the platform's default, 7 s).
+    call_deadline: float | None = None
+
+
+@dataclass(frozen=True)
+class JourneyUrls:
+    psc: str  # PSC host root
+    sas: str  # SAS platform root (no trailing slash)
+    lrm: str
+    editors: dict[str, str]  # editor name → web root (booking pages); FHIR base = root + /fhir
+
+    @property
+    def psc_issuer(self) -> str:
+        return self.psc + PSC_REALM
+
+    @property
+    def sas_fhir(self) -> str:
+        return self.sas + "/fhir"
+
+    @property
+    def sas_idp(self) -> str:
+        return self.sas + "/idp"
+
+    def editor_fhir(self, name: str) -> str:
+        return self.editors[name] + "/fhir"
+
+    def all_hosts(self) -> list[str]:
+        return [self.psc, self.sas, self.lrm, *self.editors.values()]
+
+
+@dataclass(frozen=True)
+class SlotTarget:
+    """A free editor slot to book, and the search that shows it (for tests and the demo)."""
+
+    practitioner: Practitioner
+    editor: str
+    slot: SlotView
+    address: str  # the préfecture of the practitioner's département (the search's place)
+
+    @property
+    def search_path(self) -> str:
+        return "/recherche?" + urlencode(
+            {"address": self.address, "practitioner": self.practitioner.raw_id}
+        )
+
+
+@dataclass
+class JourneyBooking:
+    """What :meth:`Journey.book_as` did: the browser (with its exchange log), the slot, the
+    editor's confirmation page URL and the editor-side booking."""
+
+    browser: Browser
+    target: SlotTarget
+    confirmation_url: str
+    booking: Booking
+
+
+class FhirOutage:
+    """ASGI wrapper of the SAS app: while ``down``, ``/fhir/...`` answers 503 (an INT_R03
+    outage for the editors' outboxes to ride out); the pages, login and IdP keep working."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.down = False
+        self.refused = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.down and scope["type"] == "http" and str(scope["path"]).startswith("/fhir/"):
+            self.refused += 1
+            body = (
+                b'{"resourceType":"OperationOutcome","issue":[{"severity":"error",'
+                b'"code":"transient","diagnostics":"SAS unavailable (simulated outage)"}]}'
+            )
+            headers = [(b"content-type", b"application/fhir+json"), (b"retry-after", b"1")]
+            await send({"type": "http.response.start", "status": 503, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
