@@ -5,7 +5,13 @@
    p50/p95 latency of sequential requests (target p95 < 50 ms; the ANS test kit requires
    < 1 s), then requests per second with 8 requests in flight (target >= 300 req/s). The editor
    is the fleet's biggest PS editor of the default population (seed 0, 40 editors, 4,000
-   practitioners); each request asks for another batch of 25 of its practitioners.
+   practitioners); each request asks for another batch of 25 of its practitioners. Latency is
+   measured with httpx (one request at a time); throughput with a minimal asyncio keep-alive
+   HTTP/1.1 client on raw sockets (send the GET, read the headers, read Content-Length bytes:
+   the fair equivalent of ``wrk``; URLs built once at the start), because httpx's own CPU per
+   ~400 kB answer, in this same process, would compete with the server for the second core
+   and measure the client. The handler's CPU per request (select, render, serialise; warm
+   caches) is reported too.
 2. **Fleet memory** — resident memory of the default 40-editor fleet in one fresh process:
    population generated, the 40 editor apps built and every editor's slots served once
    (target < 500 MB; ``VmRSS``/``VmHWM`` from ``/proc/self/status``).
@@ -25,6 +31,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 SEED = 0
 SEQUENTIAL_REQUESTS = 200
@@ -64,12 +71,13 @@ def handler_cpu_ms(shard: Any, rounds: int = 5) -> float:
     from datetime import timedelta
 
     from mocks.editor import EditorSettings
-    from mocks.editor.app import _serialise
     from mocks.editor.settings import EditorState
     from sasref.clock import SystemClock
-    from sasref.search import SlotQuery, build_searchset
+    from sasref.search import SlotQuery
+    from sasref.search.bundle import EntryCache, render_searchset
 
     state = EditorState(EditorSettings.from_shard(shard))
+    entries = EntryCache()  # as create_app keeps one per editor
     ids = [p.id for p in shard.practitioners]
     clock = SystemClock()
     runs, cpu = 0, 0.0
@@ -78,12 +86,14 @@ def handler_cpu_ms(shard: Any, rounds: int = 5) -> float:
         for i in range(0, max(1, len(ids) - 24), 25):
             now = clock.now()
             query = SlotQuery.ps(now, now + timedelta(hours=72), ids[i : i + 25])
-            bundle = build_searchset(
-                query, state.catalog, state.slots.select(query),
+            slots = state.slots.select(query)  # what the app's GET /Slot does
+            state.trim_caches()
+            entries.trim()
+            render_searchset(
+                query, state.catalog, slots,
                 base_url=state.settings.base_url, self_url=query.to_url(state.settings.base_url),
-                cache=state.render_cache,
+                cache=entries,
             )  # fmt: skip
-            _serialise(bundle, query.use_case, state.entry_cache)
             runs += not warm
         cpu += 0.0 if warm else time.process_time() - start
     return cpu * 1000 / max(1, runs)
@@ -106,6 +116,8 @@ async def _load(base_url: str, ids: list[str]) -> dict[str, Any]:
             base_url
         )
 
+    split = urlsplit(base_url)
+    host, port = split.hostname or "127.0.0.1", split.port or 80
     latencies: list[float] = []
     slots: list[int] = []
     limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
@@ -120,21 +132,11 @@ async def _load(base_url: str, ids: list[str]) -> dict[str, Any]:
             latencies.append((time.perf_counter() - t0) * 1000)
             response.raise_for_status()
             slots.append(response.json()["total"])
-        queue = iter(range(CONCURRENT_REQUESTS))
-        done = 0
-        deadline = time.perf_counter() + TIME_LIMIT_S
-
-        async def worker() -> None:
-            nonlocal done
-            for n in queue:
-                if time.perf_counter() > deadline:
-                    return
-                (await client.get(url(n))).raise_for_status()
-                done += 1
-
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(IN_FLIGHT)))
-        elapsed = time.perf_counter() - t0
+    # Throughput: a minimal keep-alive HTTP/1.1 client on raw sockets (the fair equivalent of
+    # wrk): httpx's own CPU cost per 400 kB answer would otherwise compete with the server for
+    # the machine's second core and measure the client rather than the editor.
+    paths = [url(n).removeprefix(f"http://{host}:{port}") for n in range(len(batches))]
+    done, elapsed = await _throughput(host, port, paths)
     quantiles = statistics.quantiles(latencies, n=100)
     return {
         "p50": statistics.median(latencies),
@@ -143,6 +145,45 @@ async def _load(base_url: str, ids: list[str]) -> dict[str, Any]:
         "slots": statistics.mean(slots) if slots else 0.0,
         "requests": len(latencies) + done,
     }
+
+
+async def _throughput(host: str, port: int, paths: list[str]) -> tuple[int, float]:
+    """``CONCURRENT_REQUESTS`` GETs of ``paths`` (cycled), ``IN_FLIGHT`` connections each
+    sending its next request once the previous answer is read: (answers, seconds)."""
+    queue = iter(range(CONCURRENT_REQUESTS))
+    done = 0
+    deadline = time.perf_counter() + TIME_LIMIT_S
+
+    async def worker() -> None:
+        nonlocal done
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            for n in queue:
+                if time.perf_counter() > deadline:
+                    return
+                writer.write(
+                    f"GET {paths[n % len(paths)]} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                    "Accept: application/fhir+json\r\n\r\n".encode()
+                )
+                head = await reader.readuntil(b"\r\n\r\n")
+                status = head.split(b" ", 2)[1]
+                length = next(
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                )
+                await reader.readexactly(length)
+                if status != b"200":
+                    raise RuntimeError(f"editor answered {status.decode()}")
+                done += 1
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+    t0 = time.perf_counter()
+    workers = asyncio.gather(*(worker() for _ in range(IN_FLIGHT)))
+    await asyncio.wait_for(workers, TIME_LIMIT_S + 30)  # a hung answer must not hang the bench
+    return done, time.perf_counter() - t0
 
 
 def _serve_and_measure(shard: Any) -> dict[str, Any]:
@@ -199,7 +240,8 @@ def fleet_memory() -> dict[str, float]:
     from mocks.editor.shards import population_shards
     from mocks.population import generate_population
     from sasref.clock import SystemClock
-    from sasref.search import SlotQuery, build_searchset
+    from sasref.search import SlotQuery
+    from sasref.search.bundle import render_searchset
 
     before = _status_mb("VmRSS")
     clock = SystemClock()
@@ -224,13 +266,13 @@ def fleet_memory() -> dict[str, float]:
         for query in queries:
             slots = state.slots.select(query)
             served += len(slots)
-            build_searchset(
+            render_searchset(  # what GET /Slot and GET /Schedule keep: serialised entries
                 query,
                 state.catalog,
                 slots,
                 base_url=state.settings.base_url,
                 self_url="x",
-                cache=state.render_cache,
+                cache=app.state.entries,
             )
     return {
         "rss_mb": _status_mb("VmRSS"),

@@ -43,6 +43,7 @@ from mocks.editor.http import (
 )
 from mocks.editor.settings import EditorSettings, EditorState
 from sasref.search import QueryError, build_searchset, parse_query
+from sasref.search.bundle import EntryCache, render_searchset
 from sasref.search.query import Target
 
 Json = dict[str, Any]
@@ -58,13 +59,15 @@ def create_app(settings: EditorSettings) -> FastAPI:
         redoc_url=None,
     )
     app.state.editor = state
+    # serialised entries of the searches (hot path), kept between answers
+    app.state.entries = entries = EntryCache()
     base = settings.base_path
 
     async def get_slot(request: Request) -> Response:
-        return await _search(request, state, "Slot")
+        return await _search(request, state, "Slot", entries)
 
     async def get_schedule(request: Request) -> Response:
-        return await _search(request, state, "Schedule")
+        return await _search(request, state, "Schedule", entries)
 
     async def post_practitioner(request: Request) -> Response:
         return await accounts.create_practitioner(request, state)
@@ -112,7 +115,9 @@ def create_app(settings: EditorSettings) -> FastAPI:
     return app
 
 
-async def _search(request: Request, state: EditorState, target: Target) -> Response:
+async def _search(
+    request: Request, state: EditorState, target: Target, entries: EntryCache
+) -> Response:
     settings = state.settings
     await apply_request_faults(request, state)
     check_accept(request)
@@ -132,6 +137,21 @@ async def _search(request: Request, state: EditorState, target: Target) -> Respo
         )
     slots = state.slots.select(query)
     state.trim_caches()
+    entries.trim()
+    behaviour = state.behaviour
+    faults = behaviour.faults
+    rng = state.rng
+    if not behaviour.quirks.any() and not faults.invalid_fhir_rate:
+        # hot path: entries serialised once, then joined (byte-identical to dumps(bundle))
+        content = render_searchset(
+            query,
+            state.catalog,
+            slots,
+            base_url=settings.base_url,
+            self_url=str(request.url),
+            cache=entries,
+        )
+        return _output_faults(content, state)
     bundle = build_searchset(
         query,
         state.catalog,
@@ -140,12 +160,6 @@ async def _search(request: Request, state: EditorState, target: Target) -> Respo
         self_url=str(request.url),
         cache=state.render_cache,
     )
-    behaviour = state.behaviour
-    faults = behaviour.faults
-    rng = state.rng
-    if not behaviour.quirks.any() and not faults.invalid_fhir_rate:
-        content = _serialise(bundle, query.use_case, state.entry_cache)
-        return _output_faults(content, state)
     bundle = copy.deepcopy(bundle)  # rendered resources are shared with the cache
     if behaviour.quirks.any():
         raw_self = f"{settings.base_url}/{target}?" + "&".join(
@@ -157,22 +171,6 @@ async def _search(request: Request, state: EditorState, target: Target) -> Respo
     if faults.invalid_fhir_rate and rng.random() < faults.invalid_fhir_rate:
         bundle = break_fhir(bundle)
     return _output_faults(dumps(bundle), state)
-
-
-def _serialise(bundle: Json, use_case: str, cache: dict[tuple[str, str, str], bytes]) -> bytes:
-    """``dumps(bundle)``, reusing the serialised entries of earlier answers (hot path)."""
-    entries = bundle.get("entry")
-    if not entries:
-        return dumps(bundle)
-    head = dumps({k: v for k, v in bundle.items() if k != "entry"})
-    parts: list[bytes] = []
-    for entry in entries:
-        key = (use_case, entry["fullUrl"], entry["search"]["mode"])
-        blob = cache.get(key)
-        if blob is None:
-            blob = cache[key] = dumps(entry)
-        parts.append(blob)
-    return head[:-1] + b',"entry":[' + b",".join(parts) + b"]}"
 
 
 def _output_faults(content: bytes, state: EditorState) -> Response:

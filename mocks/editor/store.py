@@ -11,8 +11,11 @@
 from __future__ import annotations
 
 import copy
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from itertools import pairwise
 from typing import Any, Protocol
 
 from sasref.directory.model import Cpts, EditorInfo, Practitioner, SosAssociation
@@ -34,10 +37,12 @@ class StaticSlots:
     """A fixed set of slots (a hand-built shard), indexed by owner."""
 
     def __init__(self, slots: Iterable[SlotView]) -> None:
-        self._by_owner: dict[str, list[SlotView]] = {}
+        by_owner: dict[str, list[SlotView]] = {}
         for slot in sorted(slots, key=lambda s: (s.start, s.id)):
             owner = slot.sos_siret or slot.practitioner_id or ""
-            self._by_owner.setdefault(owner, []).append(slot)
+            by_owner.setdefault(owner, []).append(slot)
+        # tuples: the same immutable answer each time lets SlotStore keep its index
+        self._by_owner = {owner: tuple(views) for owner, views in by_owner.items()}
 
     def practitioner_slots(self, practitioner_id: str) -> Iterable[SlotView]:
         return self._by_owner.get(practitioner_id, ())
@@ -83,6 +88,7 @@ class SlotStore:
         self.source = source
         self._booked: set[str] = set()
         self._seen: dict[str, SlotView] = {s.id: s for s in known}
+        self._index: dict[tuple[bool, bool, str], _OwnerIndex] = {}
 
     def book(self, slot_id: str) -> SlotView | None:
         """Book a free slot; ``None`` when unknown or already booked."""
@@ -97,25 +103,69 @@ class SlotStore:
         return frozenset(self._booked)
 
     def select(self, query: SlotQuery) -> list[SlotView]:
-        """The free slots matching ``query`` (ids compared prefixed, whatever the caller sent)."""
-        fetch = (
-            self.source.association_slots
-            if query.target == "Schedule"
-            else self.source.practitioner_slots
-        )
+        """The free slots matching ``query`` (ids compared prefixed, whatever the caller sent).
+
+        Per owner, in the source's order: the window is two bisections in an index of the
+        source's answer, kept while the source answers with the very same tuple (a source
+        answering lists, which might be mutated, is indexed anew on each call).
+        """
+        schedules = query.target == "Schedule"
+        fetch = self.source.association_slots if schedules else self.source.practitioner_slots
+        ps_only = query.use_case == "ps"  # CPTS-only slots are INT_R04 slots
         ge, le, booked = query.start_ge, query.start_le, self._booked
+        seen = self._seen if len(self._seen) < _SEEN_LIMIT else None
         out: list[SlotView] = []
         for owner in dict.fromkeys(query.ids):
-            # the source answers for this owner only: the window and bookings remain to check
-            out += (s for s in fetch(owner) if ge <= s.start <= le and s.id not in booked)
-        if query.use_case == "ps":  # CPTS-only slots are INT_R04 slots
-            out = [s for s in out if not _PS_TYPES.isdisjoint(s.types)]
-        if len(self._seen) < _SEEN_LIMIT:
-            self._seen.update((s.id, s) for s in out)
+            found = fetch(owner)
+            key = (schedules, ps_only, owner)
+            index = self._index.get(key)
+            if index is None or index.source is not found or type(found) is not tuple:
+                if len(self._index) >= _INDEX_LIMIT:  # unknown ids must not grow it forever
+                    self._index.clear()
+                index = self._index[key] = _OwnerIndex(found, ps_only)
+            part = index.window(ge, le, seen)
+            out += [s for s in part if s.id not in booked] if booked else part
         return out
 
 
+class _OwnerIndex:
+    """One owner's slots as its source answered them, indexed by start when in start order."""
+
+    __slots__ = ("remembered", "source", "starts", "views")
+
+    def __init__(self, source: Iterable[SlotView], ps_only: bool) -> None:
+        self.source = source  # held: its identity tells whether the index is still valid
+        views = list(source)
+        if ps_only:
+            views = [s for s in views if not _PS_TYPES.isdisjoint(s.types)]
+        self.views = views
+        starts = [s.start for s in views]
+        ordered = all(a <= b for a, b in pairwise(starts))
+        self.starts = starts if ordered else None
+        self.remembered: set[tuple[int, int]] = set()
+
+    def window(
+        self, ge: datetime, le: datetime, seen: dict[str, SlotView] | None
+    ) -> list[SlotView]:
+        """The slots starting in ``[ge, le]``; recorded in ``seen`` (for booking) when given."""
+        starts = self.starts
+        if starts is None:  # a source not in start order: scan it
+            part = [s for s in self.views if ge <= s.start <= le]
+            if seen is not None:
+                seen.update((s.id, s) for s in part)
+            return part
+        span = (bisect_left(starts, ge), bisect_right(starts, le))
+        part = self.views[span[0] : span[1]]
+        if seen is not None and span not in self.remembered:
+            self.remembered.add(span)  # the same span of the same views: recorded already
+            seen.update((s.id, s) for s in part)
+        return part
+
+
 _PS_TYPES = frozenset({"PUBLIC", "PRO", "SNP"})  # JDV_J165: the INT_R01 slot types
+
+#: Owners whose slots SlotStore keeps indexed (an editor has a few thousand at most).
+_INDEX_LIMIT = 50_000
 
 #: Served slots remembered for booking (bounded: a long-running server must not grow forever).
 _SEEN_LIMIT = 200_000
