@@ -272,7 +272,7 @@ def fleet_memory() -> dict[str, float]:
                 slots,
                 base_url=state.settings.base_url,
                 self_url="x",
-                cache=app.state.entries,
+                cache=state.entries,
             )
     return {
         "rss_mb": _status_mb("VmRSS"),

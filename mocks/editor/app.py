@@ -43,7 +43,7 @@ from mocks.editor.http import (
 )
 from mocks.editor.settings import EditorSettings, EditorState
 from sasref.search import QueryError, build_searchset, parse_query
-from sasref.search.bundle import EntryCache, render_searchset
+from sasref.search.bundle import render_searchset
 from sasref.search.query import Target
 
 Json = dict[str, Any]
@@ -59,15 +59,13 @@ def create_app(settings: EditorSettings) -> FastAPI:
         redoc_url=None,
     )
     app.state.editor = state
-    # serialised entries of the searches (hot path), kept between answers
-    app.state.entries = entries = EntryCache()
     base = settings.base_path
 
     async def get_slot(request: Request) -> Response:
-        return await _search(request, state, "Slot", entries)
+        return await _search(request, state, "Slot")
 
     async def get_schedule(request: Request) -> Response:
-        return await _search(request, state, "Schedule", entries)
+        return await _search(request, state, "Schedule")
 
     async def post_practitioner(request: Request) -> Response:
         return await accounts.create_practitioner(request, state)
@@ -115,9 +113,7 @@ def create_app(settings: EditorSettings) -> FastAPI:
     return app
 
 
-async def _search(
-    request: Request, state: EditorState, target: Target, entries: EntryCache
-) -> Response:
+async def _search(request: Request, state: EditorState, target: Target) -> Response:
     settings = state.settings
     await apply_request_faults(request, state)
     check_accept(request)
@@ -137,7 +133,6 @@ async def _search(
         )
     slots = state.slots.select(query)
     state.trim_caches()
-    entries.trim()
     behaviour = state.behaviour
     faults = behaviour.faults
     rng = state.rng
@@ -149,7 +144,7 @@ async def _search(
             slots,
             base_url=settings.base_url,
             self_url=str(request.url),
-            cache=entries,
+            cache=state.entries,
         )
         return _output_faults(content, state)
     bundle = build_searchset(

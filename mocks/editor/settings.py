@@ -12,6 +12,7 @@ from mocks.editor.store import AccountStore, EditorShard, SlotStore
 from sasref.clock import Clock, SystemClock
 from sasref.directory.model import EditorInfo
 from sasref.search import OfferCatalog
+from sasref.search.bundle import EntryCache
 
 #: Request bodies above this size are refused with 413.
 MAX_BODY_BYTES = 1_000_000
@@ -78,15 +79,15 @@ class EditorState:
         self.accounts = AccountStore()
         self.rng = random.Random(settings.seed)
         self.specialities = {p.speciality: p.speciality_display for p in shard.practitioners}
-        # Rendered Slot resources and serialised entries, reused between searches (bounded).
+        # Rendered Slot resources (slow path: quirks, faults) and serialised entries (hot path),
+        # reused between searches; both bounded.
         self.render_cache: dict[tuple[str, str], dict[str, Any]] = {}
-        self.entry_cache: dict[tuple[str, str, str], bytes] = {}
+        self.entries = EntryCache(limit=CACHE_LIMIT)
 
     def trim_caches(self) -> None:
         if len(self.render_cache) > CACHE_LIMIT:
             self.render_cache.clear()
-        if len(self.entry_cache) > CACHE_LIMIT:
-            self.entry_cache.clear()
+        self.entries.trim()
 
     def book_slot(self, slot_id: str) -> bool:
         """Remove a free slot (it was booked); ``False`` when unknown or already booked."""
