@@ -12,9 +12,11 @@ from __future__ import annotations
 from sasref.aggregator.client import (
     DEFAULT_CALL_DEADLINE,
     DEFAULT_OVERALL_DEADLINE,
+    FANOUT_LIMITS,
     Aggregator,
     FanOutRequest,
     FanOutResult,
+    fanout_http_client,
 )
 from sasref.aggregator.consolidate import CardSlots, DaySlots, OfferIndex, SlotItem, with_origin
 from sasref.aggregator.offers import BundleReading, SlotOffer, read_bundle
@@ -31,6 +33,7 @@ from sasref.aggregator.window import SearchWindow
 __all__ = [
     "DEFAULT_CALL_DEADLINE",
     "DEFAULT_OVERALL_DEADLINE",
+    "FANOUT_LIMITS",
     "MAX_IDS_PER_CALL",
     "Aggregator",
     "BundleReading",
@@ -48,6 +51,7 @@ __all__ = [
     "SlotItem",
     "SlotOffer",
     "batches",
+    "fanout_http_client",
     "parse_editor_option",
     "read_bundle",
     "summarize",

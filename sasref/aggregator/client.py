@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import orjson
 
 from sasref.aggregator.offers import BundleReading, SlotOffer, read_bundle
 from sasref.aggregator.outcome import MAX_MESSAGES, EditorOutcome, OutcomeStatus
@@ -36,6 +37,28 @@ DEFAULT_CALL_DEADLINE = 7.0
 DEFAULT_OVERALL_DEADLINE = 8.0
 
 _ACCEPT = "application/fhir+json, application/json+fhir;q=0.9, application/json;q=0.8"
+
+#: Connection limits for the fan-out client. httpx's defaults (100 connections, 20 kept alive)
+#: would queue the calls of a 200-editor search (or of 10 concurrent searches) behind each
+#: other on real sockets: the fan-out would be sequential in waves. No cap on connections (the
+#: overall deadline bounds them), and keep one alive per editor for the next search.
+FANOUT_LIMITS = httpx.Limits(
+    max_connections=None, max_keepalive_connections=512, keepalive_expiry=60
+)
+
+
+def fanout_http_client(
+    *, call_deadline: float = DEFAULT_CALL_DEADLINE, **kwargs: Any
+) -> httpx.AsyncClient:
+    """An :class:`httpx.AsyncClient` fit for the fan-out: :data:`FANOUT_LIMITS`, a transport
+    timeout just above the per-call deadline, no proxy/netrc lookups from the environment.
+
+    ``kwargs`` go to :class:`httpx.AsyncClient` (``verify``, ``cert`` for mTLS, ``transport``...).
+    """
+    kwargs.setdefault("limits", FANOUT_LIMITS)
+    kwargs.setdefault("timeout", httpx.Timeout(call_deadline + 1))
+    kwargs.setdefault("trust_env", False)
+    return httpx.AsyncClient(**kwargs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +234,7 @@ class Aggregator:
                 None,
             )
         try:
-            document = json.loads(body)
+            document = _loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             return outcome(OutcomeStatus.INVALID_JSON, messages=(str(exc)[:200],)), None
         try:
@@ -247,10 +270,31 @@ class Aggregator:
         )
 
 
+#: Digits → "0", to spot a run of 19+ digits (an integer orjson would turn into a float).
+_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+_LONG_NUMBER = b"0" * 19
+
+
+def _loads(body: bytes) -> Any:
+    """Parse JSON: orjson (about three times faster) first, the standard library when it refuses.
+
+    The fallback keeps what ``json.loads`` reads readable exactly as before: UTF-16/32 bodies,
+    NaN, and integers beyond 64 bits (orjson would silently make them floats, hence the screen
+    for long digit runs, also harmlessly hit by long digit strings); its error message is the
+    one reported for garbage.
+    """
+    if _LONG_NUMBER in body.translate(_DIGITS):
+        return json.loads(body)
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
+
+
 def _outcome_messages(body: bytes) -> tuple[str, ...]:
     """The diagnostics of an OperationOutcome body, when there is one."""
     try:
-        document = json.loads(body)
+        document = _loads(body)
     except (ValueError, UnicodeDecodeError):
         return ()
     if not isinstance(document, dict) or document.get("resourceType") != "OperationOutcome":
@@ -267,7 +311,9 @@ def _outcome_messages(body: bytes) -> tuple[str, ...]:
 __all__ = [
     "DEFAULT_CALL_DEADLINE",
     "DEFAULT_OVERALL_DEADLINE",
+    "FANOUT_LIMITS",
     "Aggregator",
     "FanOutRequest",
     "FanOutResult",
+    "fanout_http_client",
 ]

@@ -91,11 +91,11 @@ def read_bundle(document: Any, *, editor: str, kind: str, validate: bool = True)
         return BundleReading(
             unusable=True, violations=violations, messages=(detail, *messages)[:MAX_MESSAGES]
         )
-    slot_entries = sum(
+    slot_entries = 0 if offers else sum(
         1 for e in entries if isinstance(e.get("resource"), dict)
         and e["resource"].get("resourceType") == "Slot"
     )  # fmt: skip
-    if slot_entries and not offers:
+    if slot_entries:
         detail = f"none of the {slot_entries} Slot entries is usable (Schedule, actor, dates)"
         return BundleReading(
             unusable=True, violations=violations, messages=(detail, *messages)[:MAX_MESSAGES]

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+import orjson
+
 from sasref.fhir.systems import PROFILE_RESOURCE_TYPES, Profile
 from sasref.profiles.base import RESOURCE_TYPES, check_shapes
 from sasref.profiles.common import as_dict, as_list, check_id, check_meta_profile, is_code_in
 from sasref.profiles.cpts import cpts_references
 from sasref.profiles.detect import is_cpts_slot
-from sasref.profiles.outcome import Issues
+from sasref.profiles.outcome import STRICT, TOLERANT, Issues
 from sasref.profiles.references import BundleIndex
 from sasref.profiles.registry import CHECKERS, declared_profile, profile_name
 
@@ -177,21 +179,67 @@ def check_bundle(res: dict[str, Any], profile: str, out: Issues) -> None:
             )
             continue
         rp = f"{ep}.resource"
-        check_id(resource, rp, out)
-        check_shapes(resource, rtype, rp, out)
         target = entry_profile(profile, resource)
         chosen[i] = target
+        _check_entry_resource(resource, rtype, target, rp, out)
         if target is None:
             out.info(
                 "informational",
                 f"{name}: {rtype} entries are not profiled by the IG, not validated",
                 rp,
             )
-            continue
-        CHECKERS[target](resource, rp, out)
     _check_cardinalities(profile, name, entries, chosen, total, out)
     _check_total(name, total, matches, slots, out)
     _check_references(name, index, chosen, out)
+
+
+#: Verdicts of the entry-local checks (id, shapes, the entry's own profile), by the resource's
+#: JSON, its profile and the mode. Those checks are pure functions of the resource: an editor
+#: sends the same Practitioner, PractitionerRole, Schedule and mostly the same Slots search after
+#: search, and each distinct resource is checked once. The issues are kept with a placeholder
+#: for the entry's location and replayed with the real one.
+_ENTRY_VERDICTS: dict[tuple[bytes, str | None, bool], tuple[tuple[Any, str, str, Any], ...]] = {}
+_ENTRY_VERDICTS_MAX: Final = 20_000
+_HERE: Final = "\x00"  # the entry's location while its verdict is computed
+
+
+def _check_entry_resource(
+    resource: dict[str, Any], rtype: str, target: str | None, rp: str, out: Issues
+) -> None:
+    """check_id, check_shapes and the entry's profile checker, at most once per distinct
+    resource (see :data:`_ENTRY_VERDICTS`)."""
+    try:
+        body = orjson.dumps(resource)
+    except (TypeError, orjson.JSONEncodeError):  # not plain JSON: no key, check directly
+        body = b"\\u0000"
+    if b"\\u0000" in body:  # a NUL in the data would clash with the placeholder
+        check_id(resource, rp, out)
+        check_shapes(resource, rtype, rp, out)
+        if target is not None:
+            CHECKERS[target](resource, rp, out)
+        return
+    key = (body, target, out.strict)
+    verdict = _ENTRY_VERDICTS.get(key)
+    if verdict is None:
+        local = Issues(STRICT if out.strict else TOLERANT)
+        check_id(resource, _HERE, local)
+        check_shapes(resource, rtype, _HERE, local)
+        if target is not None:
+            CHECKERS[target](resource, _HERE, local)
+        verdict = tuple(
+            (i["severity"], i["code"], i["diagnostics"], (i.get("expression") or (None,))[0])
+            for i in local.issues
+        )
+        if len(_ENTRY_VERDICTS) >= _ENTRY_VERDICTS_MAX:
+            _ENTRY_VERDICTS.clear()
+        _ENTRY_VERDICTS[key] = verdict
+    for severity, code, message, path in verdict:
+        out.add(
+            severity,
+            code,
+            message.replace(_HERE, rp),
+            path.replace(_HERE, rp) if path else path,
+        )
 
 
 def _check_links(res: dict[str, Any], name: str, p: str, out: Issues, strict_bundle: bool) -> None:

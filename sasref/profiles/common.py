@@ -15,6 +15,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Final, TypeGuard
 
+import orjson
+
 from sasref.fhir.codes import TRE_R38_SPECIALITE
 from sasref.fhir.specialities import SPECIALITIES
 from sasref.profiles.outcome import Issues
@@ -66,7 +68,16 @@ def has_coding(cc: Any, system: str, code: str | None = None) -> bool:
 
 def parse_instant(value: Any) -> datetime | None:
     """A FHIR ``instant`` (offset mandatory) as an aware datetime, None when malformed."""
-    if not isinstance(value, str) or _INSTANT.fullmatch(value) is None:
+    if not isinstance(value, str):
+        return None
+    return _parse_instant_text(value)
+
+
+@lru_cache(maxsize=16384)
+def _parse_instant_text(value: str) -> datetime | None:
+    # Cached: an editor's answers repeat the same instants search after search (datetimes are
+    # immutable, sharing them is safe).
+    if _INSTANT.fullmatch(value) is None:
         return None
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -137,8 +148,24 @@ def _has_empty(root: Any) -> bool:
     """Fast pre-check: any empty string, array, object or null anywhere below ``root``.
 
     Iterative and class-identity based: this walk visits every node of a Bundle, it is the
-    single most expensive rule of a validation run.
+    single most expensive rule of a validation run. A C-speed screen runs first: compact JSON
+    of a tree holding an empty string, array, object or a null necessarily contains ``""``,
+    ``[]``, ``{}`` or ``null`` (quotes inside strings are escaped, so ``""`` is only ever an
+    empty string or key); when none of the four is there, nothing is empty. Any hit (also a
+    harmless one, e.g. ``"[]"`` inside a text) or a value orjson cannot serialise falls back to
+    the exact walk below.
     """
+    try:
+        dumped = orjson.dumps(root)
+    except (TypeError, orjson.JSONEncodeError):
+        dumped = b'""'
+    if (
+        b'""' not in dumped
+        and b"null" not in dumped
+        and b"[]" not in dumped
+        and b"{}" not in dumped
+    ):
+        return False
     stack = [root]
     pop, push = stack.pop, stack.append
     while stack:

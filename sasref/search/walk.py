@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sasref.errors import InvalidDateTime
@@ -41,6 +42,11 @@ __all__ = [
 ]
 
 Json = dict[str, Any]
+
+#: An editor sends the same slot times search after search (and the same instants in start/end
+#: of neighbouring slots): parsing each distinct string once is a large share of the walk.
+#: datetimes are immutable, so sharing them is safe; failures are not cached (lru_cache).
+_parse_datetime = lru_cache(maxsize=16384)(parse_datetime)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +152,8 @@ class _Walker:
         self.problems: list[Problem] = []
         self.by_ref: dict[str, Json] = {}
         self.modes: dict[str, str | None] = {}
+        #: of_type() answers, memoised: by_ref is complete once built, the walk asks twice.
+        self._of_type: dict[str, list[tuple[str, Json]]] = {}
         for i, entry in enumerate(bundle.get("entry") or []):
             resource = entry.get("resource") if isinstance(entry, dict) else None
             if not isinstance(resource, dict) or "resourceType" not in resource:
@@ -183,11 +191,14 @@ class _Walker:
         return found
 
     def of_type(self, resource_type: str) -> Iterable[tuple[str, Json]]:
-        return (
-            (k, r)
-            for k, r in self.by_ref.items()
-            if r["resourceType"] == resource_type and not k.startswith(("http", "urn"))
-        )
+        found = self._of_type.get(resource_type)
+        if found is None:
+            found = self._of_type[resource_type] = [
+                (k, r)
+                for k, r in self.by_ref.items()
+                if r["resourceType"] == resource_type and not k.startswith(("http", "urn"))
+            ]
+        return found
 
     def when(self, text: Any, where: str) -> datetime | None:
         if not isinstance(text, str):
@@ -198,7 +209,7 @@ class _Walker:
                 "raw-plus-offset", f"'{text}': '+' of the offset decoded to a space", where
             )
         try:
-            return parse_datetime(text)
+            return _parse_datetime(text)
         except (InvalidDateTime, ValueError):
             self.problem("invalid-date", f"unreadable date-time '{text}'", where)
             return None
@@ -236,38 +247,51 @@ def walk_searchset(bundle: Json) -> OfferGraph:
 
 
 def _codes(concepts: Iterable[Json], system: str) -> tuple[str, ...]:
-    return tuple(
+    found = [
         c["code"]
         for cc in concepts
-        for c in (cc.get("coding") or [])
+        for c in (cc.get("coding") or ())
         if c.get("system") == system and "code" in c
-    )
+    ]
+    return tuple(found) if found else ()
 
 
 def _slot(w: _Walker, key: str, slot: Json, cpts_links: tuple[CptsLink, ...]) -> OfferedSlot | None:
     start, end = w.when(slot.get("start"), key), w.when(slot.get("end"), key)
     if start is None or end is None:
         return None
-    service_types = slot.get("serviceType") or []
-    specialties = slot.get("specialty") or []
-    texts = tuple(s["text"] for s in specialties if "text" in s and not (s.get("coding") or []))
-    if texts:
-        w.problem("text-only-specialty", f"specialties as text only: {list(texts)}", key)
-    reasons = _codes([slot.get("appointmentType") or {}], V2_0276)
+    # Hot path (one call per slot of every answer): no work for the elements a slot lacks.
+    service_types = slot.get("serviceType") or ()
+    specialties = slot.get("specialty") or ()
+    texts: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
+    if specialties:
+        texts = tuple(s["text"] for s in specialties if "text" in s and not (s.get("coding") or []))
+        if texts:
+            w.problem("text-only-specialty", f"specialties as text only: {list(texts)}", key)
+        codes = _codes(specialties, TRE_R38_SPECIALITE)
+    consultation: tuple[str, ...] = ()
+    motifs: tuple[str, ...] = ()
+    if service_types:
+        consultation = _codes(service_types, V3_ACT_CODE)
+        motifs = tuple(s["text"] for s in service_types if "text" in s and not s.get("extension"))
+    appointment_type = slot.get("appointmentType")
+    reasons = _codes((appointment_type,), V2_0276) if appointment_type else ()
+    security = (slot.get("meta") or {}).get("security")
     return OfferedSlot(
         id=str(slot.get("id")),
         start=start,
         end=end,
         types=tuple(
-            s["code"]
-            for s in (slot.get("meta") or {}).get("security") or []
-            if s.get("system") == TRE_R314_TYPE_CRENEAU and "code" in s
-        ),
-        consultation_types=_codes(service_types, V3_ACT_CODE),
-        motifs=tuple(s["text"] for s in service_types if "text" in s and not s.get("extension")),
+            s["code"] for s in security if s.get("system") == TRE_R314_TYPE_CRENEAU and "code" in s
+        )
+        if security
+        else (),
+        consultation_types=consultation,
+        motifs=motifs,
         reason=reasons[0] if reasons else None,
         booking_url=slot.get("comment"),
-        specialties=_codes(specialties, TRE_R38_SPECIALITE),
+        specialties=codes,
         specialty_texts=texts,
         cpts=cpts_links,
         schedule=(slot.get("schedule") or {}).get("reference"),
