@@ -49,7 +49,7 @@ from mocks.serving import (
     listening_socket,
     rebase_shard,
 )
-from sasref.aggregator import DEFAULT_CALL_DEADLINE, DEFAULT_OVERALL_DEADLINE
+from sasref.aggregator import DEFAULT_CALL_DEADLINE, DEFAULT_OVERALL_DEADLINE, fanout_http_client
 from sasref.clock import PARIS, Clock, SystemClock
 from sasref.directory import Directory
 from sasref.directory.model import AgendaKind, EditorInfo
@@ -340,7 +340,7 @@ class Ecosystem:
                 _ = editor.app  # build now: the first search should not pay for it
                 progress(f"editor {editor.settings.name}")
             fleet = FleetApp(self._editors.values())
-            editors_client = httpx.AsyncClient(timeout=httpx.Timeout(30.0), trust_env=False)
+            editors_client = fanout_http_client(timeout=httpx.Timeout(30.0))
             infos = [s.info() for s in settings]
             self.platform = self._platform(editors_client, infos)
         except BaseException:

@@ -20,14 +20,13 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-import httpx
-
 from sasref.aggregator import (
     Aggregator,
     EditorRegistry,
     FanOutRequest,
     FanOutResult,
     SearchWindow,
+    fanout_http_client,
     summarize,
 )
 from sasref.aggregator.consolidate import (
@@ -79,9 +78,7 @@ class PlatformService:
         self.directory_search = DirectorySearch(self.directory)
         self.registry = EditorRegistry(settings.editors)
         self._owns_http = settings.http_client is None
-        self.http = settings.http_client or httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.call_deadline + 1), trust_env=False
-        )
+        self.http = settings.http_client or fanout_http_client(call_deadline=settings.call_deadline)
         self.aggregator = Aggregator(
             self.http,
             self.registry,
