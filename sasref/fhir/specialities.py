@@ -2,7 +2,7 @@
 
 IG digest §7.1 (``Slot.specialty`` bound to TRE_R38), §10 (external terminologies) and §13 FAQ 9
 ("all specialties, coded, else ``text``"). The SAS SNP list is the value set JDV_J239
-(``/work/shared/terminology/JDV_J239_SpecialitesSNP_SAS.json``, version 20240126120000): 17 TRE_R38
+(``JDV_J239_SpecialitesSNP_SAS.json`` of the SAS terminology, version 20240126120000): 17 TRE_R38
 médecin specialities and 9 TRE_G15 professions. The data lives in ``data/specialities.json``
 (package data: nothing is read from outside the package at run time); each entry records where its
 label comes from. Labels outside J239 and the IG narrative are marked *unverified* there.
