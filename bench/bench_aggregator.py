@@ -19,10 +19,19 @@
   entry resource, parsed instants) are warm after the first search; the "answers never seen
   before" rows empty them before every search.
 * throughput: searches per second through the platform app (directory + fan-out + cards), with
-  10 concurrent regulators over the default 40-editor in-process fleet (target ≥ 50/s on 2 cores).
-  The editors are the mock editor apps serving the generated population: real searchsets with
-  every include, about 17 editor calls and 90 free slots per search. Everything (platform,
-  40 editor apps, ASGI transports) shares one event loop, i.e. one core.
+  10 concurrent regulators over the default 40-editor fleet (target ≥ 50/s on 2 cores). The
+  editors are the mock editor apps serving the generated population: real searchsets with
+  every include, about 17 editor calls and 90 free slots per search.
+
+  **Two processes, as deployed.** "On 2 cores" means the editors do not share the platform's
+  core: the 40 editors run in a child process (``python -m bench.bench_aggregator
+  --serve-fleet``: :meth:`mocks.ecosystem.Ecosystem.serve`'s fleet server, uvicorn on a loopback
+  port, same seed and clock), the platform and the load generator in the bench process, calling
+  the editors over real loopback sockets with :func:`sasref.aggregator.fanout_http_client` (the
+  client production uses). The child prints its port, and exits when the bench closes its stdin
+  (or after a bound); start-up and load are each bounded in time. The former figure, with
+  everything (platform, 40 editor apps, ASGI transports) on one event loop and one core, stays
+  as an informational row.
 
 ``run()`` returns rows ``{"benchmark", "metric", "value", "target", "ok"}``.
 """
@@ -34,6 +43,7 @@ import json
 import statistics
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -44,6 +54,7 @@ from sasref.directory.model import Address, EditorInfo, Place, Practitioner
 from sasref.search import OfferCatalog, SlotView, build_searchset, parse_query
 
 NOW = datetime(2024, 6, 12, 9, 0, tzinfo=PARIS)
+_REPO = Path(__file__).resolve().parents[1]
 LATENCY = 0.200  # s: see the module docstring
 INFORMATIONAL_LATENCIES = (0.050, 0.500)  # s: the ends of the range, informational rows
 _ADDRESS = Address("1 rue X", "33000", "Bordeaux", "33063", "33", 44.84, -0.58)
@@ -155,35 +166,123 @@ async def _fanout_ratio(
     return statistics.median(times) / latency, cpu_ms
 
 
-async def _throughput(regulators: int = 10, searches: int = 300) -> tuple[float, float, float]:
+def _ecosystem() -> Any:
     from mocks.ecosystem import Ecosystem
-    from sasref.directory.geo import DEPARTMENTS
 
-    ecosystem = Ecosystem(
+    return Ecosystem(
         42, editors=40, practitioners=4000, clock=FixedClock(NOW), database_url="sqlite://",
         log_searches=False,
     )  # fmt: skip
+
+
+async def _load(
+    client: httpx.AsyncClient, regulators: int, searches: int
+) -> tuple[float, float, float]:
+    """(searches/s, p95 ms, searches per CPU-second of this process): ``regulators`` concurrent
+    loops sharing ``searches`` searches over the departments' prefectures, after one warm-up
+    search per prefecture (editor apps built, practitioner routing learned)."""
+    from sasref.directory.geo import DEPARTMENTS
+
     queries = [d.prefecture_insee for d in DEPARTMENTS.values()]
-    async with ecosystem.in_process() as client:
-        for insee in queries:  # warm-up: editor apps built, practitioner routing learned
-            (await client.get("/api/v1/search", params={"insee": insee})).raise_for_status()
-        counter = iter(range(searches))
-        latencies: list[float] = []
+    for insee in queries:
+        (await client.get("/api/v1/search", params={"insee": insee})).raise_for_status()
+    counter = iter(range(searches))
+    latencies: list[float] = []
 
-        async def regulator() -> None:
-            for n in counter:
-                started = time.perf_counter()
-                response = await client.get(
-                    "/api/v1/search", params={"insee": queries[n % len(queries)]}
-                )
-                response.raise_for_status()
-                latencies.append(time.perf_counter() - started)
+    async def regulator() -> None:
+        for n in counter:
+            started = time.perf_counter()
+            response = await client.get(
+                "/api/v1/search", params={"insee": queries[n % len(queries)]}
+            )
+            response.raise_for_status()
+            latencies.append(time.perf_counter() - started)
 
-        started, cpu = time.perf_counter(), time.process_time()
+    started, cpu = time.perf_counter(), time.process_time()
+    async with asyncio.timeout(THROUGHPUT_BOUND):
         await asyncio.gather(*(regulator() for _ in range(regulators)))
-        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     p95 = statistics.quantiles(latencies, n=20)[-1] * 1000
     return searches / elapsed, p95, searches / cpu
+
+
+async def _throughput_in_process(
+    regulators: int = 10, searches: int = 300
+) -> tuple[float, float, float]:
+    """Platform, 40 editor apps and load on one event loop (ASGI transports, no socket)."""
+    async with _ecosystem().in_process() as client:
+        return await _load(client, regulators, searches)
+
+
+#: Bounds of the two-process throughput run (seconds): the fleet's start-up, the load itself.
+FLEET_START_BOUND = 120.0
+THROUGHPUT_BOUND = 120.0
+
+
+async def _serve_fleet() -> None:
+    """Child process: the ecosystem's editors on one loopback port (the platform it also starts
+    stays idle); prints ``port`` once listening, exits when its stdin closes or after a bound."""
+    import sys
+    import threading
+
+    ecosystem = _ecosystem()
+    running = await ecosystem.serve("127.0.0.1", port=0, fleet_port=0)
+    loop, closed = asyncio.get_running_loop(), asyncio.Event()
+
+    def watch_stdin() -> None:
+        sys.stdin.buffer.read()  # EOF: the bench closed the pipe or died
+        loop.call_soon_threadsafe(closed.set)
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    print(running.fleet_url.rstrip("/").rsplit(":", 1)[1], flush=True)
+    try:
+        async with asyncio.timeout(FLEET_START_BOUND + THROUGHPUT_BOUND + 60):
+            await closed.wait()
+    except TimeoutError:
+        pass
+    finally:
+        await running.stop()
+
+
+async def _throughput_two_processes(
+    regulators: int = 10, searches: int = 300
+) -> tuple[float, float, float]:
+    """The 40 editors in a child process on loopback; platform and load here, through
+    :func:`sasref.aggregator.fanout_http_client` over real sockets."""
+    import sys
+
+    from sasref.aggregator import fanout_http_client
+    from sasref.platform import create_app as create_platform
+
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.bench_aggregator", "--serve-fleet",
+        cwd=_REPO,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        ecosystem = _ecosystem()  # same seed and clock: the same editors as the child's
+        assert child.stdout is not None
+        async with asyncio.timeout(FLEET_START_BOUND):
+            line = await child.stdout.readline()
+        fleet_port = int(line)
+        infos = [s.info() for s in ecosystem.socket_editors("127.0.0.1", fleet_port)]
+        async with fanout_http_client(timeout=httpx.Timeout(30.0)) as editors:
+            platform = create_platform(ecosystem.platform_settings(editors, infos))
+            transport = httpx.ASGITransport(app=platform)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="https://sas.test", timeout=httpx.Timeout(30.0)
+            ) as client:
+                return await _load(client, regulators, searches)
+    finally:
+        if child.stdin is not None:
+            child.stdin.close()
+        try:
+            async with asyncio.timeout(10):
+                await child.wait()
+        except TimeoutError:
+            child.kill()
+            await child.wait()
 
 
 def _row(metric: str, value: float, target: str = "report", ok: bool = True) -> dict[str, Any]:
@@ -227,25 +326,15 @@ def run() -> list[dict[str, Any]]:
                     ratio,
                 )
             )
-    rate, p95, per_cpu = asyncio.run(_throughput())
+    rate, p95, per_cpu = asyncio.run(_throughput_two_processes())
     rows.append(
         {
             "benchmark": "platform search",
-            "metric": "searches/s, 10 concurrent regulators, 40 editors in-process",
+            "metric": "searches/s, 10 concurrent regulators, 40 editors in their own process "
+            "(loopback sockets, 2 cores)",
             "value": round(rate, 1),
             "target": ">= 50",
             "ok": rate >= 50,
-        }
-    )
-    rows.append(
-        {
-            # Everything runs in one process and one event loop: CPU-bound, one core. Under a
-            # loaded machine the wall-clock rate understates it; this is the uncontended rate.
-            "benchmark": "platform search",
-            "metric": "searches per CPU-second (same load, one core)",
-            "value": round(per_cpu, 1),
-            "target": "report",
-            "ok": True,
         }
     )
     rows.append(
@@ -257,9 +346,45 @@ def run() -> list[dict[str, Any]]:
             "ok": True,
         }
     )
+    rows.append(
+        {
+            # The platform process's own CPU (fan-out client, reading, cards): its ceiling.
+            "benchmark": "platform search",
+            "metric": "searches per CPU-second of the platform process (same load)",
+            "value": round(per_cpu, 1),
+            "target": "report",
+            "ok": True,
+        }
+    )
+    rate, p95, per_cpu = asyncio.run(_throughput_in_process())
+    rows.append(
+        {
+            # Everything in one process and one event loop: one core (informational).
+            "benchmark": "platform search",
+            "metric": "searches/s, same load, platform and 40 editors in one process "
+            "(informational)",
+            "value": round(rate, 1),
+            "target": "report",
+            "ok": True,
+        }
+    )
+    rows.append(
+        {
+            "benchmark": "platform search",
+            "metric": "searches per CPU-second, one process (informational)",
+            "value": round(per_cpu, 1),
+            "target": "report",
+            "ok": True,
+        }
+    )
     return rows
 
 
 if __name__ == "__main__":
-    for row in run():
-        print(row)
+    import sys
+
+    if sys.argv[1:] == ["--serve-fleet"]:  # the child of the two-process throughput run
+        asyncio.run(_serve_fleet())
+    else:
+        for row in run():
+            print(row)
