@@ -51,6 +51,7 @@ from mocks.serving import (
 )
 from sasref.aggregator import DEFAULT_CALL_DEADLINE, DEFAULT_OVERALL_DEADLINE, fanout_http_client
 from sasref.clock import PARIS, Clock, SystemClock
+from sasref.commands.demo import API_TOKEN_ENV, DEFAULT_API_TOKEN
 from sasref.directory import Directory
 from sasref.directory.model import AgendaKind, EditorInfo
 from sasref.platform import PlatformSettings
@@ -73,8 +74,7 @@ __all__ = [
 PLATFORM_URL = "https://sas.test"
 
 #: What ``make lab`` exports for notebooks talking to a running ``make demo``.
-LIVE_URL_ENV, LIVE_TOKEN_ENV = "SASREF_LIVE_URL", "SASREF_API_TOKEN"
-DEFAULT_LIVE_URL, DEFAULT_API_TOKEN = "http://127.0.0.1:8000", "sasref-demo"
+LIVE_URL_ENV, DEFAULT_LIVE_URL = "SASREF_LIVE_URL", "http://127.0.0.1:8000"
 
 
 def live_client(timeout: float = 30.0) -> httpx.AsyncClient:
@@ -82,7 +82,7 @@ def live_client(timeout: float = 30.0) -> httpx.AsyncClient:
     ``http://127.0.0.1:8000``) carrying its API token (``SASREF_API_TOKEN``, default the demo's
     ``sasref-demo``) as ``Authorization: Bearer``: what notebooks use when ``SASREF_LIVE=1``."""
     url = os.environ.get(LIVE_URL_ENV) or DEFAULT_LIVE_URL
-    token = os.environ.get(LIVE_TOKEN_ENV, DEFAULT_API_TOKEN)
+    token = os.environ.get(API_TOKEN_ENV, DEFAULT_API_TOKEN)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return httpx.AsyncClient(base_url=url, headers=headers, timeout=timeout, trust_env=False)
 
