@@ -1,7 +1,8 @@
-"""A periodic background task: call an async function every ``interval`` seconds until stopped.
+"""Retry machinery shared by the outboxes (INT_L02 publisher, the mock editors' INT_R03 push).
 
-Outboxes use it (INT_L02 publisher, the mock editors' INT_R03 push): a failing round is logged
-and the loop goes on, because a transient fault must never stop delivery.
+:class:`Periodic` calls an async function every ``interval`` seconds until stopped: a failing
+round is logged and the loop goes on, because a transient fault must never stop delivery.
+:class:`Backoff` spaces the attempts of one message.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
 
 
 class Periodic:
@@ -44,3 +47,16 @@ class Periodic:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Exponential backoff: ``base * factor**(attempt-1)``, capped at ``maximum``."""
+
+    base: timedelta = timedelta(seconds=5)
+    factor: float = 2.0
+    maximum: timedelta = timedelta(minutes=10)
+
+    def delay(self, attempt: int) -> timedelta:
+        seconds = self.base.total_seconds() * self.factor ** max(attempt - 1, 0)
+        return min(timedelta(seconds=seconds), self.maximum)

@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 import httpx
 
-from sasref.background import Periodic
+from sasref.background import Backoff, Periodic
 from sasref.clock import Clock
 
 __all__ = ["RETRYABLE_STATUSES", "AppointmentOutbox", "Push", "PushState"]
@@ -96,9 +96,7 @@ class AppointmentOutbox:
         self.http = http
         self.sas_fhir_base = sas_fhir_base.rstrip("/")
         self.clock = clock
-        self.base_delay = base_delay
-        self.factor = factor
-        self.max_delay = max_delay
+        self.backoff = Backoff(base_delay, factor, max_delay)
         self.timeout = timeout
         self.pushes: list[Push] = []
         self._lock = asyncio.Lock()
@@ -115,10 +113,6 @@ class AppointmentOutbox:
 
     def pending(self) -> list[Push]:
         return [p for p in self.pushes if p.state is PushState.PENDING]
-
-    def delay(self, attempts: int) -> timedelta:
-        seconds = self.base_delay.total_seconds() * self.factor ** max(attempts - 1, 0)
-        return min(timedelta(seconds=seconds), self.max_delay)
 
     def location_of(self, identifier: tuple[str, str]) -> str | None:
         """The SAS ``Location`` of an appointment, once a push about it was acknowledged."""
@@ -179,7 +173,7 @@ class AppointmentOutbox:
 
     def _retry_later(self, push: Push, status: int | None, detail: str) -> bool:
         push.last_error = f"HTTP {status}: {detail}" if status else detail
-        push.next_attempt = self.clock.now() + self.delay(push.attempts)
+        push.next_attempt = self.clock.now() + self.backoff.delay(push.attempts)
         push.attempt_log.append(f"{push.method} -> {status or 'transport error'} (retry)")
         return False
 

@@ -24,11 +24,10 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sasref.background import Periodic
+from sasref.background import Backoff, Periodic
 from sasref.clock import Clock
 from sasref.lrm.messages import (
     AppointmentMessage,
@@ -46,19 +45,6 @@ from sasref.lrm.transport import HubTransport, QueueType, queue_name
 log = logging.getLogger(__name__)
 
 PERMANENT_ERRORS = frozenset({ErrorCode.UNRECOGNIZED_MESSAGE_FORMAT, ErrorCode.INVALID_MESSAGE})
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Exponential backoff: ``base * factor**(attempt-1)``, capped at ``maximum``."""
-
-    base: timedelta = timedelta(seconds=5)
-    factor: float = 2.0
-    maximum: timedelta = timedelta(minutes=10)
-
-    def delay(self, attempt: int) -> timedelta:
-        seconds = self.base.total_seconds() * self.factor ** max(attempt - 1, 0)
-        return min(timedelta(seconds=seconds), self.maximum)
 
 
 class LrmPublisher:

@@ -20,6 +20,7 @@ import pytest
 
 from mocks.hub import HubRouter, InMemoryHub
 from mocks.lrm import FakeLrm
+from sasref.background import Backoff
 from sasref.clock import PARIS, FixedClock
 from sasref.lrm.messages import (
     SAS_CLIENT_ID,
@@ -30,7 +31,7 @@ from sasref.lrm.messages import (
     format_hub_datetime,
 )
 from sasref.lrm.outbox import InMemoryOutbox, JsonFileOutbox, OutboxEntry, OutboxState
-from sasref.lrm.publisher import Backoff, LrmPublisher
+from sasref.lrm.publisher import LrmPublisher
 from sasref.lrm.transport import HubTransport, queue_name
 
 SAMU33 = "fr.health.samu330"

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from sasref.background import Backoff
 from sasref.clock import PARIS, FixedClock
 from sasref.lrm.messages import (
     SAS_CLIENT_ID,
@@ -21,7 +22,7 @@ from sasref.lrm.messages import (
     format_hub_datetime,
 )
 from sasref.lrm.outbox import InMemoryOutbox, JsonFileOutbox, OutboxEntry, OutboxState
-from sasref.lrm.publisher import Backoff, LrmPublisher
+from sasref.lrm.publisher import LrmPublisher
 from sasref.lrm.transport import Handler
 
 T0 = datetime(2025, 6, 17, 10, 15, tzinfo=PARIS)
