@@ -8,9 +8,11 @@ from collections.abc import Callable, Iterable
 
 from mocks.journey.core import Journey
 from mocks.journey.model import JourneySettings, JourneyUrls
+from sasref import eventloop
 from sasref.auth import SsoMode
 from sasref.clock import Clock, SystemClock
 from sasref.directory.model import EditorInfo
+from sasref.errors import ConfigurationError
 
 #: Offsets from the platform's port: PSC, LRM, first editor.
 PSC_OFFSET, LRM_OFFSET, EDITORS_OFFSET = 1, 2, 101
@@ -146,8 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
 
     try:
-        asyncio.run(go())
-    except OSError as exc:
+        eventloop.run(go())
+    except (OSError, ConfigurationError) as exc:
         sys.stderr.write(f"mocks.journey: {exc}\n")
         return 1
     return 0

@@ -26,6 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sasref import eventloop
+
 DEFAULT_PORT = 8000
 DEFAULT_API_TOKEN = "sasref-demo"
 API_TOKEN_ENV = "SASREF_API_TOKEN"
@@ -120,9 +122,12 @@ def run(args: argparse.Namespace) -> int:
         database_url = f"sqlite:///{scratch / 'platform.sqlite3'}"
     serve = _serve_ecosystem if args.no_login else _serve_journey
     try:
-        return asyncio.run(serve(args, extra, database_url))
+        return eventloop.run(serve(args, extra, database_url))
     except KeyboardInterrupt:  # a second Ctrl-C during shutdown
         return 0
+    except ConfigurationError as exc:  # SASREF_EVENT_LOOP names no usable loop
+        _say(str(exc))
+        return 2
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
