@@ -33,6 +33,10 @@
   everything (platform, 40 editor apps, ASGI transports) on one event loop and one core, stays
   as an informational row.
 
+Both processes run on the event loop the project's commands use (:mod:`sasref.eventloop`:
+uvloop when installed, as uvicorn itself picks; the loop is named in the throughput rows;
+``SASREF_EVENT_LOOP=asyncio make bench`` measures the standard library's loop).
+
 ``run()`` returns rows ``{"benchmark", "metric", "value", "target", "ok"}``.
 """
 
@@ -48,7 +52,14 @@ from typing import Any
 
 import httpx
 
-from sasref.aggregator import Aggregator, EditorRegistry, FanOutRequest, SearchWindow
+from sasref import eventloop
+from sasref.aggregator import (
+    Aggregator,
+    EditorRegistry,
+    FanOutRequest,
+    SearchWindow,
+    fanout_http_client,
+)
 from sasref.clock import PARIS, FixedClock
 from sasref.directory.model import Address, EditorInfo, Place, Practitioner
 from sasref.search import OfferCatalog, SlotView, build_searchset, parse_query
@@ -117,7 +128,7 @@ def _editor_fleet(
             for h in (2, 26)
         ]
         editors[f"e{i}.test"] = (catalog, slots)
-    client = httpx.AsyncClient(transport=_FleetTransport(editors, latency))
+    client = fanout_http_client(transport=_FleetTransport(editors, latency))  # as production
     registry = EditorRegistry(
         EditorInfo(f"e{i}", "bench", f"https://e{i}.test/fhir") for i in range(count)
     )
@@ -251,7 +262,6 @@ async def _throughput_two_processes(
     :func:`sasref.aggregator.fanout_http_client` over real sockets."""
     import sys
 
-    from sasref.aggregator import fanout_http_client
     from sasref.platform import create_app as create_platform
 
     child = await asyncio.create_subprocess_exec(
@@ -299,7 +309,7 @@ def run() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     targets = {10: None, 50: 1.2, 200: 1.5}
     for count, target in targets.items():
-        ratio, cpu_ms = asyncio.run(_fanout_ratio(count))
+        ratio, cpu_ms = eventloop.run(_fanout_ratio(count))
         rows.append(
             _row(
                 f"search time / latency ({count} editors, L = {LATENCY * 1000:.0f} ms)",
@@ -311,14 +321,14 @@ def run() -> list[dict[str, Any]]:
         rows.append(
             _row(f"CPU ms per editor call ({count} editors: HTTP, JSON, profiles, walk)", cpu_ms)
         )
-    ratio, cpu_ms = asyncio.run(_fanout_ratio(200, cold=True))
+    ratio, cpu_ms = eventloop.run(_fanout_ratio(200, cold=True))
     rows.append(_row("search time / latency (200 editors, answers never seen before)", ratio))
     rows.append(_row("CPU ms per editor call (200 editors, answers never seen before)", cpu_ms))
-    ratio, _ = asyncio.run(_fanout_ratio(200, validate=False))
+    ratio, _ = eventloop.run(_fanout_ratio(200, validate=False))
     rows.append(_row("search time / latency (200 editors, profile check off)", ratio))
     for latency in INFORMATIONAL_LATENCIES:
         for count in targets:
-            ratio, _ = asyncio.run(_fanout_ratio(count, latency=latency, repeats=3))
+            ratio, _ = eventloop.run(_fanout_ratio(count, latency=latency, repeats=3))
             rows.append(
                 _row(
                     f"search time / latency ({count} editors, L = {latency * 1000:.0f} ms, "
@@ -326,12 +336,12 @@ def run() -> list[dict[str, Any]]:
                     ratio,
                 )
             )
-    rate, p95, per_cpu = asyncio.run(_throughput_two_processes())
+    rate, p95, per_cpu = eventloop.run(_throughput_two_processes())
     rows.append(
         {
             "benchmark": "platform search",
             "metric": "searches/s, 10 concurrent regulators, 40 editors in their own process "
-            "(loopback sockets, 2 cores)",
+            f"(loopback sockets, 2 cores, {eventloop.loop_name()} loop)",
             "value": round(rate, 1),
             "target": ">= 50",
             "ok": rate >= 50,
@@ -356,7 +366,7 @@ def run() -> list[dict[str, Any]]:
             "ok": True,
         }
     )
-    rate, p95, per_cpu = asyncio.run(_throughput_in_process())
+    rate, p95, per_cpu = eventloop.run(_throughput_in_process())
     rows.append(
         {
             # Everything in one process and one event loop: one core (informational).
@@ -384,7 +394,7 @@ if __name__ == "__main__":
     import sys
 
     if sys.argv[1:] == ["--serve-fleet"]:  # the child of the two-process throughput run
-        asyncio.run(_serve_fleet())
+        eventloop.run(_serve_fleet())
     else:
         for row in run():
             print(row)

@@ -81,14 +81,67 @@ class _PoolShards(httpx.AsyncHTTPTransport):
             await other.aclose()
 
 
+class FanOutClient(httpx.AsyncClient):
+    """An :class:`httpx.AsyncClient` whose plain sends go straight to its transport.
+
+    The fan-out sends thousands of independent GETs a minute and reads each answer whole; it
+    needs none of the client's per-response machinery: editors answer FHIR searches, so no
+    redirects are followed, no auth flow runs (the SAS authenticates by mTLS, in the TLS
+    context) and **no cookie is kept** — a cookie set by one editor's answer would otherwise be
+    parsed (through :mod:`urllib.request` objects, a large share of the per-call CPU) and
+    stored for nothing. A send that needs that machinery (``stream=True``, redirects, an auth,
+    event hooks, mounts) takes :meth:`httpx.AsyncClient.send` unchanged.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._direct: httpx.AsyncBaseTransport | None = (
+            kwargs.get("transport") if not kwargs.get("mounts") else None
+        )
+
+    async def send(
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool = False,
+        auth: Any = httpx.USE_CLIENT_DEFAULT,
+        follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
+    ) -> httpx.Response:
+        plain = (
+            self._direct is not None
+            and not stream
+            and auth is httpx.USE_CLIENT_DEFAULT
+            and self.auth is None
+            and not (self.follow_redirects if follow_redirects is httpx.USE_CLIENT_DEFAULT
+                     else follow_redirects)
+            and not any(self.event_hooks.values())
+        )  # fmt: skip
+        if not plain or self._direct is None:
+            return await super().send(
+                request, stream=stream, auth=auth, follow_redirects=follow_redirects
+            )
+        if self.is_closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        if "timeout" not in request.extensions:
+            request.extensions = {**request.extensions, "timeout": self.timeout.as_dict()}
+        response = await self._direct.handle_async_request(request)
+        response.request = request
+        try:
+            await response.aread()
+        except BaseException:
+            await response.aclose()
+            raise
+        return response
+
+
 #: Client arguments that configure the transport: with any of them, httpx's own transport.
 _TRANSPORT_CHOICES = frozenset({"transport", "mounts", "proxy", "http2", "http1"})
 
 
 def fanout_http_client(
     *, call_deadline: float = DEFAULT_CALL_DEADLINE, **kwargs: Any
-) -> httpx.AsyncClient:
-    """An :class:`httpx.AsyncClient` fit for the fan-out: :data:`FANOUT_LIMITS` on
+) -> FanOutClient:
+    """A :class:`FanOutClient` fit for the fan-out: :data:`FANOUT_LIMITS` on
     :data:`POOL_SHARDS` connection pools, a transport timeout just above the per-call deadline,
     no proxy/netrc lookups from the environment.
 
@@ -107,7 +160,7 @@ def fanout_http_client(
         kwargs["transport"] = _PoolShards(
             verify=tls, limits=kwargs.pop("limits"), trust_env=kwargs["trust_env"]
         )
-    return httpx.AsyncClient(**kwargs)
+    return FanOutClient(**kwargs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,6 +415,7 @@ __all__ = [
     "DEFAULT_OVERALL_DEADLINE",
     "FANOUT_LIMITS",
     "Aggregator",
+    "FanOutClient",
     "FanOutRequest",
     "FanOutResult",
     "fanout_http_client",
