@@ -2,6 +2,7 @@
 
 * :mod:`.registry` — the editors and the learned practitioner → editor mapping, batches of 25;
 * :mod:`.client` — the concurrent calls with per-call and overall deadlines (I/O);
+* :mod:`.transport` — the HTTP/1.1 keep-alive transport those calls go through;
 * :mod:`.offers` / :mod:`.walk` — the tolerant reading of each answer;
 * :mod:`.outcome` — what happened at each editor;
 * :mod:`.window` / :mod:`.consolidate` — slots by day for a card (pure).
@@ -12,7 +13,6 @@ from __future__ import annotations
 from sasref.aggregator.client import (
     DEFAULT_CALL_DEADLINE,
     DEFAULT_OVERALL_DEADLINE,
-    FANOUT_LIMITS,
     Aggregator,
     FanOutClient,
     FanOutRequest,
@@ -29,12 +29,12 @@ from sasref.aggregator.registry import (
     batches,
     parse_editor_option,
 )
+from sasref.aggregator.transport import FanOutTransport
 from sasref.aggregator.window import SearchWindow
 
 __all__ = [
     "DEFAULT_CALL_DEADLINE",
     "DEFAULT_OVERALL_DEADLINE",
-    "FANOUT_LIMITS",
     "MAX_IDS_PER_CALL",
     "Aggregator",
     "BundleReading",
@@ -46,6 +46,7 @@ __all__ = [
     "FanOutClient",
     "FanOutRequest",
     "FanOutResult",
+    "FanOutTransport",
     "OfferIndex",
     "OutcomeStatus",
     "Routing",

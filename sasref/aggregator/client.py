@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ import orjson
 from sasref.aggregator.offers import BundleReading, SlotOffer, read_bundle
 from sasref.aggregator.outcome import MAX_MESSAGES, EditorOutcome, OutcomeStatus
 from sasref.aggregator.registry import MAX_IDS_PER_CALL, EditorRegistry, Routing, batches
+from sasref.aggregator.transport import CertTypes, FanOutTransport
 from sasref.aggregator.window import SearchWindow
 from sasref.clock import Clock, SystemClock
 from sasref.directory.model import EditorInfo
@@ -38,47 +40,6 @@ DEFAULT_OVERALL_DEADLINE = 8.0
 
 _ACCEPT = "application/fhir+json, application/json+fhir;q=0.9, application/json;q=0.8"
 _ACCEPT_HEADERS = {"Accept": _ACCEPT}
-
-#: Connection limits for the fan-out client. httpx's defaults (100 connections, 20 kept alive)
-#: would queue the calls of a 200-editor search (or of 10 concurrent searches) behind each
-#: other on real sockets: the fan-out would be sequential in waves. No cap on connections (the
-#: overall deadline bounds them), and keep one alive per editor for the next search.
-FANOUT_LIMITS = httpx.Limits(
-    max_connections=None, max_keepalive_connections=512, keepalive_expiry=60
-)
-
-
-#: Connection pools the fan-out client spreads its requests over (see :class:`_PoolShards`).
-POOL_SHARDS = 8
-
-
-class _PoolShards(httpx.AsyncHTTPTransport):
-    """Requests spread round-robin over :data:`POOL_SHARDS` independent connection pools.
-
-    httpcore's pool walks **every** connection it holds on each request and each response
-    close, polling each idle socket to see whether the server closed it: O(connections) per
-    request. Ten concurrent searches keep ~170 connections busy, so that walk alone cost more
-    CPU than reading the answers. Connections are interchangeable, so k pools of ~1/k of the
-    connections each keep the same keep-alive reuse for a k-times shorter walk. Shard 0 is this
-    transport's own pool; the others are plain transports with the same settings.
-    """
-
-    def __init__(self, shards: int = POOL_SHARDS, **settings: Any) -> None:
-        super().__init__(**settings)
-        self._others = [httpx.AsyncHTTPTransport(**settings) for _ in range(shards - 1)]
-        self._next = 0
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        shard = self._next
-        self._next = (shard + 1) % (len(self._others) + 1)
-        if shard == 0:
-            return await super().handle_async_request(request)
-        return await self._others[shard - 1].handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await super().aclose()
-        for other in self._others:
-            await other.aclose()
 
 
 class FanOutClient(httpx.AsyncClient):
@@ -135,31 +96,33 @@ class FanOutClient(httpx.AsyncClient):
 
 
 #: Client arguments that configure the transport: with any of them, httpx's own transport.
-_TRANSPORT_CHOICES = frozenset({"transport", "mounts", "proxy", "http2", "http1"})
+_TRANSPORT_CHOICES = frozenset({"transport", "mounts", "proxy", "http2", "http1", "limits"})
 
 
 def fanout_http_client(
-    *, call_deadline: float = DEFAULT_CALL_DEADLINE, **kwargs: Any
+    *,
+    call_deadline: float = DEFAULT_CALL_DEADLINE,
+    verify: ssl.SSLContext | bool | str = True,
+    cert: CertTypes | None = None,
+    **kwargs: Any,
 ) -> FanOutClient:
-    """A :class:`FanOutClient` fit for the fan-out: :data:`FANOUT_LIMITS` on
-    :data:`POOL_SHARDS` connection pools, a transport timeout just above the per-call deadline,
-    no proxy/netrc lookups from the environment.
+    """A :class:`FanOutClient` fit for the fan-out: on a :class:`FanOutTransport` (HTTP/1.1
+    keep-alive, no cap on concurrent connections: the deadlines bound them), a transport
+    timeout just above the per-call deadline, no proxy/netrc lookups from the environment.
 
-    ``kwargs`` go to :class:`httpx.AsyncClient` (``verify``, ``cert`` for mTLS, ``transport``...);
-    ``verify``, ``cert`` and ``limits`` go to the pools (one TLS context shared by all).
+    ``verify`` (CA file or context) and ``cert`` (the SAS client certificate, for mTLS) go to
+    the transport; ``kwargs`` to :class:`httpx.AsyncClient`. With ``transport``, ``mounts``,
+    ``proxy``, ``http2``, ``http1`` or ``limits``, the client uses that (or httpx's own)
+    transport instead (tests inject in-process transports this way).
     """
-    kwargs.setdefault("limits", FANOUT_LIMITS)
     kwargs.setdefault("timeout", httpx.Timeout(call_deadline + 1))
     kwargs.setdefault("trust_env", False)
     if _TRANSPORT_CHOICES.isdisjoint(kwargs):
-        tls = httpx.create_ssl_context(
-            verify=kwargs.pop("verify", True),
-            cert=kwargs.pop("cert", None),
-            trust_env=kwargs["trust_env"],
+        kwargs["transport"] = FanOutTransport(
+            verify=verify, cert=cert, trust_env=kwargs["trust_env"]
         )
-        kwargs["transport"] = _PoolShards(
-            verify=tls, limits=kwargs.pop("limits"), trust_env=kwargs["trust_env"]
-        )
+    elif verify is not True or cert is not None:
+        raise ValueError("verify/cert configure the fan-out transport, not a given transport")
     return FanOutClient(**kwargs)
 
 
@@ -413,7 +376,6 @@ def _outcome_messages(body: bytes) -> tuple[str, ...]:
 __all__ = [
     "DEFAULT_CALL_DEADLINE",
     "DEFAULT_OVERALL_DEADLINE",
-    "FANOUT_LIMITS",
     "Aggregator",
     "FanOutClient",
     "FanOutRequest",
