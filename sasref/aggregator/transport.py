@@ -364,8 +364,8 @@ class FanOutTransport(httpx.AsyncBaseTransport):
         except BaseException:
             conn.abort()  # cancelled, timed out or failed: never pool a half-read connection
             raise
-        self._release(key, conn)  # back in the pool before the caller sees the response
         version = conn._parser.get_http_version().encode()
+        self._release(key, conn)  # back in the pool before the caller sees the response
         return httpx.Response(
             conn.status,
             headers=conn.headers,
