@@ -20,6 +20,12 @@ through each one's ``/editeur-07/admin/behaviour``). The platform has its own se
 This is the composition without login (``sasref demo --no-login``, notebooks 02-05, the platform
 contract tests); :mod:`mocks.journey` adds PSC, the login, booking pages, the Hub and the LRM.
 Sockets, servers and in-process routing are :mod:`mocks.serving`'s, shared by both.
+
+**mTLS (digest §11).** ``serve(..., tls=FleetTls.create(directory))`` serves the editors' fleet
+over https, requiring a client certificate from a fake IGC-Santé PKI (:mod:`mocks.pki`, PEM files
+in ``directory``) whose CN/OU is the SAS platform's (:data:`mocks.pki.SAS_CLIENT` by default,
+checked by each editor: :mod:`mocks.editor.tls`); the platform's fan-out client presents that
+certificate. The platform itself stays on plain http (its API and pages are for people).
 :func:`live_client` is what a notebook uses against a running ``make demo`` (``SASREF_LIVE=1``).
 """
 
@@ -37,8 +43,13 @@ from fastapi import FastAPI
 
 from mocks.editor import EditorSettings, create_app
 from mocks.editor.shards import population_shards
+from mocks.editor.tls import ClientName
 from mocks.population import Population, SlotRecord, generate_population
 from mocks.serving import (
+    EDITOR_CLIENT_CERT,
+    FLEET_SERVER_CERT,
+    SAS_CLIENT_CERT,
+    FleetTls,
     HostTransport,
     Receive,
     Scope,
@@ -60,9 +71,13 @@ from sasref.platform.agendas import MemoryAgendas
 from sasref.sasagenda import AgendaSlot, Modality, SasAgenda
 
 __all__ = [
+    "EDITOR_CLIENT_CERT",
+    "FLEET_SERVER_CERT",
     "PLATFORM_URL",
+    "SAS_CLIENT_CERT",
     "Ecosystem",
     "FleetApp",
+    "FleetTls",
     "HostTransport",
     "Running",
     "editor_settings",
@@ -92,15 +107,21 @@ def editor_settings(
     clock: Clock,
     seed: int,
     base_urls: Mapping[str, str] | None = None,
+    expected_client: ClientName | None = None,
 ) -> list[EditorSettings]:
     """One mock editor per population editor (seed ``seed + index``), optionally served at other
-    FHIR base URLs (``name`` → base; booking links follow: :func:`mocks.serving.rebase_shard`)."""
+    FHIR base URLs (``name`` → base; booking links follow: :func:`mocks.serving.rebase_shard`),
+    optionally requiring a client certificate naming ``expected_client`` (mTLS)."""
     settings = []
     for i, shard in enumerate(population_shards(population)):
         base = (base_urls or {}).get(shard.editor.name)
         if base is not None:
             shard = rebase_shard(shard, base)
-        settings.append(EditorSettings.from_shard(shard, clock=clock, seed=seed + i))
+        settings.append(
+            EditorSettings.from_shard(
+                shard, clock=clock, seed=seed + i, expected_client=expected_client
+            )
+        )
     return settings
 
 
@@ -217,6 +238,7 @@ class Running:
     fleet_url: str
     editors: list[EditorInfo]
     servers: ServerSet = field(default_factory=ServerSet)
+    tls: FleetTls | None = None
 
     async def stop(self) -> None:
         await self.servers.stop()
@@ -311,10 +333,15 @@ class Ecosystem:
         return httpx.AsyncClient(mounts=mounts, base_url=PLATFORM_URL, timeout=httpx.Timeout(30.0))
 
     # -- sockets ------------------------------------------------------------------------------
-    def socket_editors(self, host: str, fleet_port: int) -> list[EditorSettings]:
-        """Editor settings rebased on the shared loopback server: ``http://host:port/name/fhir``."""
-        bases = {n: f"http://{host}:{fleet_port}/{n}/fhir" for n in self.editor_names}
-        return editor_settings(self.population, self.clock, self.seed, bases)
+    def socket_editors(
+        self, host: str, fleet_port: int, tls: FleetTls | None = None
+    ) -> list[EditorSettings]:
+        """Editor settings rebased on the shared loopback server: ``http://host:port/name/fhir``
+        (``https`` and the client certificate check with ``tls``)."""
+        scheme = "https" if tls is not None else "http"
+        bases = {n: f"{scheme}://{host}:{fleet_port}/{n}/fhir" for n in self.editor_names}
+        expected = tls.expected if tls is not None else None
+        return editor_settings(self.population, self.clock, self.seed, bases, expected)
 
     async def serve(
         self,
@@ -323,9 +350,11 @@ class Ecosystem:
         fleet_port: int = 8100,
         *,
         on_progress: Callable[[str], None] | None = None,
+        tls: FleetTls | None = None,
     ) -> Running:
         """Bind both ports (:class:`mocks.serving.PortBusy` when one is taken), build the
-        editors, start the fleet and platform servers; returns once both listen."""
+        editors, start the fleet and platform servers; returns once both listen. With ``tls``
+        the fleet speaks mTLS and the platform's fan-out presents ``tls.client``."""
 
         def progress(step: str) -> None:
             if on_progress is not None:
@@ -334,13 +363,15 @@ class Ecosystem:
         sockets = bind_sockets(host, {"fleet": fleet_port, "platform": port})
         port, fleet_port = bound_port(sockets["platform"]), bound_port(sockets["fleet"])
         try:
-            settings = self.socket_editors(host, fleet_port)
+            settings = self.socket_editors(host, fleet_port, tls)
             self._editors = {s.name: _LazyApp(s) for s in settings}
             for editor in self._editors.values():
                 _ = editor.app  # build now: the first search should not pay for it
                 progress(f"editor {editor.settings.name}")
             fleet = FleetApp(self._editors.values())
-            editors_client = fanout_http_client(timeout=httpx.Timeout(30.0))
+            fleet_ssl = tls.server_context() if tls is not None else None
+            client_tls: dict[str, Any] = {} if tls is None else {"verify": tls.client_context()}
+            editors_client = fanout_http_client(timeout=httpx.Timeout(30.0), **client_tls)
             infos = [s.info() for s in settings]
             self.platform = self._platform(editors_client, infos)
         except BaseException:
@@ -349,19 +380,27 @@ class Ecosystem:
             raise
         running = Running(
             platform_url=f"http://{host}:{port}/",
-            fleet_url=f"http://{host}:{fleet_port}/",
+            fleet_url=f"{'https' if tls else 'http'}://{host}:{fleet_port}/",
             editors=[*infos, *self.extra_editors],
+            tls=tls,
         )
-        running.servers.start("fleet", fleet, sockets["fleet"], lifespan="on")
+        running.servers.start(
+            "fleet", fleet, sockets["fleet"], lifespan="on", ssl_context=fleet_ssl
+        )
         running.servers.start("platform", self.platform, sockets["platform"], lifespan="on")
         await running.servers.wait_started(lambda name: progress(f"{name} listening"))
         return running
 
     @contextlib.asynccontextmanager
     async def served(
-        self, host: str = "127.0.0.1", port: int = 8000, fleet_port: int = 8100
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        fleet_port: int = 8100,
+        *,
+        tls: FleetTls | None = None,
     ) -> AsyncIterator[Running]:
-        running = await self.serve(host, port, fleet_port)
+        running = await self.serve(host, port, fleet_port, tls=tls)
         try:
             yield running
         finally:

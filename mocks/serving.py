@@ -6,7 +6,10 @@
 * :func:`bind_sockets` — bind every listening socket **before** building anything, so a busy port
   is a clean :class:`PortBusy` naming the port (the demo turns it into a one-line message);
 * :class:`ServerSet` — one :class:`QuietServer` (uvicorn, signals left to the owner) per app on
-  its socket, started together, stopped together;
+  its socket, started together, stopped together; optionally over TLS with a given
+  :class:`ssl.SSLContext` (mTLS: :mod:`mocks.pki`), the client certificate then reaching the app
+  through :class:`TlsHttpProtocol`; :class:`FleetTls` is the editors' mTLS setup (PEM files,
+  server and client certificates, the CN/OU the editors expect);
 * :func:`rebase_shard` — an editor shard moved to another web root (the loopback port it really
   listens on), its ``Slot.comment`` booking links included.
 """
@@ -16,26 +19,45 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import ipaddress
+import os
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, MutableMapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import httpx
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mocks.editor import EditorShard
+from mocks.editor.tls import ClientName
+from mocks.pki import (
+    SAS_CLIENT,
+    FakePki,
+    PkiFiles,
+    client_ssl_context,
+    editor_client_name,
+    server_ssl_context,
+)
 from sasref.search import SlotView
 
 __all__ = [
+    "EDITOR_CLIENT_CERT",
+    "FLEET_SERVER_CERT",
+    "SAS_CLIENT_CERT",
+    "FleetTls",
     "HostTransport",
     "PortBusy",
     "QuietServer",
     "RebasedSlots",
     "ServerSet",
+    "TlsHttpProtocol",
     "bind_sockets",
     "listening_socket",
     "rebase_shard",
+    "tls_extension",
 ]
 
 Scope = MutableMapping[str, Any]
@@ -108,6 +130,113 @@ class QuietServer(uvicorn.Server):
         yield
 
 
+#: IANA numbers of the cipher suites OpenSSL negotiates with the fake PKI's EC keys.
+_CIPHER_SUITES = {
+    "TLS_AES_128_GCM_SHA256": 0x1301,
+    "TLS_AES_256_GCM_SHA384": 0x1302,
+    "TLS_CHACHA20_POLY1305_SHA256": 0x1303,
+    "ECDHE-ECDSA-AES128-GCM-SHA256": 0xC02B,
+    "ECDHE-ECDSA-AES256-GCM-SHA384": 0xC02C,
+    "ECDHE-ECDSA-CHACHA20-POLY1305": 0xCCA9,
+}
+_TLS_VERSIONS = {"TLSv1.2": 0x0303, "TLSv1.3": 0x0304}
+
+
+def tls_extension(transport: asyncio.BaseTransport) -> dict[str, Any] | None:
+    """The ASGI TLS extension (``scope["extensions"]["tls"]``) of a connection, ``None`` when it
+    is not TLS. ``client_cert_chain`` holds the client's certificate only: before Python 3.13,
+    :mod:`ssl` does not expose the chain it verified."""
+    ssl_object = transport.get_extra_info("ssl_object")
+    if ssl_object is None:
+        return None
+    der = ssl_object.getpeercert(binary_form=True)
+    name = None
+    if der:
+        from cryptography import x509
+
+        name = x509.load_der_x509_certificate(der).subject.rfc4514_string()
+    cipher = ssl_object.cipher()
+    return {
+        "server_cert": None,
+        "client_cert_chain": [ssl.DER_cert_to_PEM_cert(der)] if der else [],
+        "client_cert_name": name,
+        "client_cert_error": None,
+        "tls_version": _TLS_VERSIONS.get(ssl_object.version() or ""),
+        "cipher_suite": _CIPHER_SUITES.get(cipher[0]) if cipher else None,
+    }
+
+
+class TlsHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, plus the ASGI TLS extension in each request's scope.
+
+    uvicorn verifies client certificates (the server's :class:`ssl.SSLContext`) but does not
+    show them to the app; the mock editors check the certificate's CN/OU
+    (:mod:`mocks.editor.tls`). Computed once per connection, shared by its requests.
+    """
+
+    _tls: dict[object, object] | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._tls = cast("dict[object, object] | None", tls_extension(transport))
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if self._tls is not None:
+            self.scope["extensions"] = {"tls": self._tls}
+
+
+#: Names of the demo's certificates in :attr:`FleetTls.files` (``<name>.pem``, ``<name>.key``).
+FLEET_SERVER_CERT = "serveur-editeurs"
+SAS_CLIENT_CERT = "client-sas"
+EDITOR_CLIENT_CERT = "client-editeur"
+
+
+@dataclasses.dataclass(frozen=True)
+class FleetTls:
+    """The editors' mTLS setup (digest §11; :meth:`mocks.ecosystem.Ecosystem.serve`): the PEM
+    files of a fake IGC-Santé PKI, the name of the fleet's server certificate, of the client
+    certificate the platform's fan-out presents (``None``: none), and the CN/OU every editor
+    requires of it (``None``: the CA and CRL checks alone)."""
+
+    files: PkiFiles
+    server: str = FLEET_SERVER_CERT
+    client: str | None = SAS_CLIENT_CERT
+    expected: ClientName | None = SAS_CLIENT
+
+    @classmethod
+    def create(
+        cls,
+        directory: str | os.PathLike[str],
+        *,
+        host: str = "127.0.0.1",
+        sas_client: ClientName = SAS_CLIENT,
+        pki: FakePki | None = None,
+    ) -> FleetTls:
+        """A new fake PKI written to ``directory``: the fleet's server certificate (SAN
+        ``localhost``, ``127.0.0.1`` and ``host``), the SAS platform's client certificate
+        (``sas_client``, also what the editors expect) and a sample editor client certificate
+        for INT_R03 (:func:`mocks.pki.editor_client_name`)."""
+        pki = pki or FakePki()
+        dns, ips = ["localhost"], ["127.0.0.1"]
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            dns.insert(0, host)
+        else:
+            ips = list(dict.fromkeys([*ips, host]))
+        pki.server(FLEET_SERVER_CERT, dns, ips)
+        pki.client(SAS_CLIENT_CERT, sas_client)
+        pki.client(EDITOR_CLIENT_CERT, editor_client_name("editeur"))
+        return cls(pki.write(directory), expected=sas_client)
+
+    def server_context(self) -> ssl.SSLContext:
+        return server_ssl_context(self.files, self.server)
+
+    def client_context(self) -> ssl.SSLContext:
+        return client_ssl_context(self.files, self.client)
+
+
 @dataclasses.dataclass
 class ServerSet:
     """uvicorn servers running as tasks of the current event loop."""
@@ -117,9 +246,28 @@ class ServerSet:
     )
 
     def start(
-        self, name: str, app: Any, sock: socket.socket, *, lifespan: Literal["on", "off"] = "off"
+        self,
+        name: str,
+        app: Any,
+        sock: socket.socket,
+        *,
+        lifespan: Literal["on", "off"] = "off",
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        config = uvicorn.Config(app, log_level="warning", lifespan=lifespan, access_log=False)
+        """Serve ``app`` on ``sock``; over TLS with ``ssl_context`` (the scope then carries the
+        ASGI TLS extension: :class:`TlsHttpProtocol`)."""
+        if ssl_context is None:
+            config = uvicorn.Config(app, log_level="warning", lifespan=lifespan, access_log=False)
+        else:
+            context = ssl_context
+            config = uvicorn.Config(
+                app,
+                log_level="warning",
+                lifespan=lifespan,
+                access_log=False,
+                http=TlsHttpProtocol,
+                ssl_context_factory=lambda _config, _default: context,
+            )
         server = QuietServer(config)
         task = asyncio.create_task(server.serve(sockets=[sock]), name=f"uvicorn-{name}")
         self.servers.append((name, server, task))

@@ -9,6 +9,8 @@ Routes under the FHIR base path (``settings.base_url``'s path, e.g. ``/fhir``):
 * ``GET /metadata`` — the CapabilityStatement of what this editor serves.
 
 Outside it: ``GET/PUT /admin/behaviour`` (quirks and faults, JSON; PUT merges a partial object).
+With ``settings.expected_client``, the FHIR routes answer 403 to a client certificate naming
+another CN/OU (digest §11, :mod:`mocks.editor.tls`).
 
 Request faults (latency, hang, error) apply to every FHIR route but ``/metadata``; output faults
 (malformed JSON, invalid FHIR, wrong content type) to the two searches. Bad input of any kind
@@ -42,6 +44,7 @@ from mocks.editor.http import (
     read_body,
 )
 from mocks.editor.settings import EditorSettings, EditorState
+from mocks.editor.tls import ClientCertificateCheck
 from sasref.search import QueryError, build_searchset, parse_query
 from sasref.search.bundle import render_searchset
 from sasref.search.query import Target
@@ -110,6 +113,10 @@ def create_app(settings: EditorSettings) -> FastAPI:
     app.add_api_route("/admin/behaviour", get_behaviour, methods=["GET"])
     app.add_api_route("/admin/behaviour", put_behaviour, methods=["PUT"])
     _install_error_handlers(app)
+    if settings.expected_client is not None:
+        app.add_middleware(
+            ClientCertificateCheck, expected=settings.expected_client, path_prefix=base
+        )
     return app
 
 

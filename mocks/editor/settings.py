@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from mocks.editor.behaviour import Behaviour
 from mocks.editor.store import AccountStore, EditorShard, SlotStore
+from mocks.editor.tls import ClientName
 from sasref.clock import Clock, SystemClock
 from sasref.directory.model import EditorInfo
 from sasref.search import OfferCatalog
@@ -26,6 +27,8 @@ class EditorSettings:
 
     ``base_url`` is the FHIR base the editor answers under (``https://editeur-07.test/fhir``):
     its path is where the FHIR routes are mounted, and every ``fullUrl`` starts with it.
+    ``expected_client``: the CN/OU the FHIR API requires of the client certificate (mTLS,
+    digest §11; :mod:`mocks.editor.tls`), ``None`` (the default) for no check.
     """
 
     name: str
@@ -37,6 +40,7 @@ class EditorSettings:
     clock: Clock = field(default_factory=SystemClock)
     behaviour: Behaviour = field(default_factory=Behaviour)
     max_body_bytes: int = MAX_BODY_BYTES
+    expected_client: ClientName | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.use_cases) - USE_CASES

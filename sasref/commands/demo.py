@@ -11,6 +11,14 @@ Scripts call the login-protected API with ``Authorization: Bearer <token>`` (``-
 default ``$SASREF_API_TOKEN`` or ``sasref-demo``). ``--no-login`` runs the plain
 :class:`mocks.ecosystem.Ecosystem` instead: platform without login, the editors on one shared
 server under ``/<name>/fhir`` (no booking pages). docs/platform.md has the layout.
+
+``--no-login --tls`` serves that shared editors' server over **mTLS** (digest §11) with a fake
+IGC-Santé PKI (:mod:`mocks.pki`) written to ``--tls-dir`` (default: a temporary directory removed
+at exit): each editor requires the SAS platform's client certificate (CN/OU ``--sas-cn`` /
+``--sas-ou``, assumed defaults), which the platform's fan-out presents; the platform stays on
+http. The PEM files and a ready-made ``curl`` line are printed on stderr. The journey (default
+mode) has no mTLS: its editors serve their FHIR API and their browser booking pages on one plain
+http server each, and a browser cannot present the SAS client certificate.
 """
 
 from __future__ import annotations
@@ -31,6 +39,9 @@ from sasref import eventloop
 DEFAULT_PORT = 8000
 DEFAULT_API_TOKEN = "sasref-demo"
 API_TOKEN_ENV = "SASREF_API_TOKEN"
+#: Assumed CN/OU of the SAS client certificate (kept equal to :data:`mocks.pki.SAS_CLIENT`; not
+#: imported from there to keep ``sasref --help`` free of the mocks).
+SAS_CLIENT_CN, SAS_CLIENT_OU = "sas.sante.fr", "SAS"
 
 
 def register(subparsers: Any) -> None:
@@ -93,6 +104,31 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--deadline", type=float, default=None, help="per-editor deadline in seconds (default 7)"
     )
+    tls = parser.add_argument_group("mTLS (with --no-login)")
+    tls.add_argument(
+        "--tls",
+        action="store_true",
+        help="editors' FHIR API over mTLS with a fake IGC-Santé PKI; the platform presents the "
+        "SAS client certificate",
+    )
+    tls.add_argument(
+        "--tls-dir",
+        default=None,
+        metavar="DIR",
+        help="where the PEM files go (kept); default a temporary directory removed at exit",
+    )
+    tls.add_argument(
+        "--sas-cn",
+        default=SAS_CLIENT_CN,
+        metavar="CN",
+        help=f"CN of the SAS client certificate the editors require (assumed: {SAS_CLIENT_CN})",
+    )
+    tls.add_argument(
+        "--sas-ou",
+        default=SAS_CLIENT_OU,
+        metavar="OU",
+        help=f"OU of the SAS client certificate the editors require (assumed: {SAS_CLIENT_OU})",
+    )
     parser.set_defaults(run=run)
 
 
@@ -109,6 +145,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if not 0 < args.port < 65536 - 101 - args.editors:
         _say(f"--port {args.port} leaves no room for the editors' ports (port+101…)")
+        return 2
+    if args.tls and not args.no_login:
+        _say(
+            "--tls needs --no-login: the journey's editors serve their FHIR API and booking "
+            "pages on one plain http server each (a browser has no SAS client certificate)"
+        )
         return 2
     try:
         extra = [parse_editor_option(text) for text in args.editor]
@@ -212,10 +254,44 @@ async def _serve_journey(args: argparse.Namespace, extra: list[Any], database_ur
 
 
 async def _serve_ecosystem(args: argparse.Namespace, extra: list[Any], database_url: str) -> int:
-    from mocks.ecosystem import Ecosystem
+    tls_dir = args.tls_dir or (tempfile.mkdtemp(prefix="sasref-pki-") if args.tls else None)
+    try:
+        return await _serve_ecosystem_in(args, extra, database_url, tls_dir)
+    finally:
+        if args.tls and not args.tls_dir and tls_dir is not None:
+            shutil.rmtree(tls_dir, ignore_errors=True)
+
+
+def _tls_hints(tls: Any, fleet_url: str, editor: str) -> list[str]:
+    """Where the PEM files are, and a curl line calling an editor as the SAS platform."""
+    from mocks.ecosystem import EDITOR_CLIENT_CERT, SAS_CLIENT_CERT
+
+    files = tls.files
+    sas = files.certs[SAS_CLIENT_CERT]
+    editor_cert = files.certs[EDITOR_CLIENT_CERT]
+    return [
+        f"mTLS: fake IGC-Santé PKI in {files.directory}: {files.ca.name} (trust: root + issuing "
+        f"CA), {files.crl.name}, {tls.server}.pem/.key (editors' server)",
+        f"  SAS client certificate ({tls.expected}, required by every editor): "
+        f"{sas.cert} {sas.key}",
+        f"  editor client certificate (INT_R03 sample): {editor_cert.cert} {editor_cert.key}",
+        f"  try: curl --cacert {files.ca} --cert {sas.cert} --key {sas.key} "
+        f"{fleet_url}{editor}/fhir/metadata",
+    ]
+
+
+async def _serve_ecosystem_in(
+    args: argparse.Namespace, extra: list[Any], database_url: str, tls_dir: str | None
+) -> int:
+    from mocks.ecosystem import Ecosystem, FleetTls
+    from mocks.pki import ClientName
     from mocks.serving import PortBusy
 
     stop = _stop_event()
+    tls = None
+    if tls_dir is not None:
+        sas = ClientName(cn=args.sas_cn, ou=args.sas_ou)
+        tls = await asyncio.to_thread(FleetTls.create, tls_dir, host=args.host, sas_client=sas)
     fleet_port = args.fleet_port or args.port + 100
     deadline = args.deadline
     with _progress() as progress:
@@ -235,7 +311,9 @@ async def _serve_ecosystem(args: argparse.Namespace, extra: list[Any], database_
         progress.update(step, description="editors, servers", total=args.editors + 2, completed=0)
         advance: Callable[[str], None] = lambda _: progress.update(step, advance=1)  # noqa: E731
         try:
-            running = await ecosystem.serve(args.host, args.port, fleet_port, on_progress=advance)
+            running = await ecosystem.serve(
+                args.host, args.port, fleet_port, on_progress=advance, tls=tls
+            )
         except PortBusy as exc:
             progress.stop()
             _say(f"{exc} — another demo running? try --port / --fleet-port")
@@ -245,9 +323,12 @@ async def _serve_ecosystem(args: argparse.Namespace, extra: list[Any], database_
         print(  # noqa: T201
             f"sasref demo ready: platform {running.platform_url}  "
             f"({args.editors} editors on {running.fleet_url}<name>/fhir{mine})  "
-            f"API {running.platform_url}docs  (no login)",
+            f"API {running.platform_url}docs  (no login{', editors over mTLS' if tls else ''})",
             flush=True,
         )
+        if tls is not None:
+            for hint in _tls_hints(tls, running.fleet_url, ecosystem.editor_names[0]):
+                print(f"  {hint}", file=sys.stderr, flush=True)  # noqa: T201
         await stop.wait()
     finally:
         await running.stop()
