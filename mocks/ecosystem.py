@@ -270,7 +270,9 @@ class Ecosystem:
         self.editor_settings = editor_settings(self.population, self.clock, seed)
         self._editors = {s.name: _LazyApp(s) for s in self.editor_settings}
         self.extra_editors = list(extra_editors)
-        self.database_url = database_url
+        # in memory unless asked: a composition starts afresh (learned routing, editors added
+        # through the API) so notebooks and tests replay the same way run after run
+        self.database_url = database_url or "sqlite://"
         self.call_deadline = call_deadline or DEFAULT_CALL_DEADLINE
         self.overall_deadline = overall_deadline or max(
             DEFAULT_OVERALL_DEADLINE, self.call_deadline

@@ -7,7 +7,9 @@ remembered. A practitioner's own declaration (the directory's ``editor`` hint, t
 ``practitioner-editors/{id}/bulk``) seeds the mapping. An identifier nobody knew is not asked to
 the whole fleet again before ``negative_ttl`` has passed.
 
-Pure state, no I/O; times come from the caller so the clock stays injected.
+Pure state, no I/O; times come from the caller so the clock stays injected. A
+:class:`RoutingListener` may observe what is learned (the write-behind persistence of
+:mod:`sasref.aggregator.persistence` is one); :meth:`Routing.restore` reloads a saved state.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from sasref.directory.model import EditorInfo
@@ -90,18 +93,35 @@ def batches(ids: Iterable[str], size: int = MAX_IDS_PER_CALL) -> list[list[str]]
     return [unique[i : i + size] for i in range(0, len(unique), size)]
 
 
+class RoutingListener(Protocol):
+    """Told of each *new* routing fact (called synchronously: must not block or raise)."""
+
+    def learned(self, identifier: str, editor: str) -> None: ...
+
+    def nobody(self, identifier: str, until: datetime) -> None: ...
+
+
 @dataclass
 class Routing:
     """Learned identifier → editors mapping for one use case (``ps`` ids, ``sos`` SIRETs...)."""
 
     negative_ttl: timedelta = timedelta(minutes=10)
+    #: Observer of new facts (persistence); ``None``: nobody listens.
+    listener: RoutingListener | None = field(default=None, repr=False, compare=False)
     _known: dict[str, set[str]] = field(default_factory=dict)
     _nobody_until: dict[str, datetime] = field(default_factory=dict)
 
     def declare(self, identifier: str, editor: str) -> None:
         """Seed: this identifier is served by this editor (a declaration, or learned)."""
-        self._known.setdefault(identifier, set()).add(editor)
+        known = self._known.get(identifier)
+        if known is None:
+            known = self._known[identifier] = set()
+        elif editor in known:
+            return  # already known: nothing new (and a known identifier has no negative entry)
+        known.add(editor)
         self._nobody_until.pop(identifier, None)
+        if self.listener is not None:
+            self.listener.learned(identifier, editor)
 
     def learn(self, editor: str, identifiers: Iterable[str]) -> None:
         """The editor answered for these identifiers (slots, or the resource itself)."""
@@ -110,9 +130,40 @@ class Routing:
 
     def nobody(self, identifiers: Iterable[str], now: datetime) -> None:
         """Every editor answered and none knew these identifiers: stop asking for a while."""
+        until = now + self.negative_ttl
         for identifier in identifiers:
             if identifier not in self._known:
-                self._nobody_until[identifier] = now + self.negative_ttl
+                self._nobody_until[identifier] = until
+                if self.listener is not None:
+                    self.listener.nobody(identifier, until)
+
+    def restore(
+        self, known: Mapping[str, Iterable[str]], nobody_until: Mapping[str, datetime]
+    ) -> None:
+        """Merge a saved state (listener not told: it is already saved). A negative entry for
+        an identifier with a known editor is ignored, as :meth:`declare` would have cleared it."""
+        for identifier, editors in known.items():
+            self._known.setdefault(identifier, set()).update(editors)
+        for identifier, until in nobody_until.items():
+            if identifier not in self._known:
+                current = self._nobody_until.get(identifier)
+                self._nobody_until[identifier] = until if current is None else max(current, until)
+
+    def forget_editor(self, editor: str) -> int:
+        """Drop an editor from every identifier (it left the registry); returns how many
+        identifiers it served. Identifiers it alone served become unknown again."""
+        count = 0
+        for identifier in [i for i, names in self._known.items() if editor in names]:
+            names = self._known[identifier]
+            names.discard(editor)
+            if not names:
+                del self._known[identifier]
+            count += 1
+        return count
+
+    def negative_until(self, identifier: str) -> datetime | None:
+        """Until when nobody is asked about this identifier (``None``: no negative entry)."""
+        return self._nobody_until.get(identifier)
 
     def editors_of(self, identifier: str) -> frozenset[str]:
         return frozenset(self._known.get(identifier, ()))

@@ -10,11 +10,17 @@
    (participants first), then cards without.
 
 Bad parameters raise :class:`~sasref.errors.InvalidInput` (the routes answer 400).
+
+The editor registry is the configured editors plus those saved by the API, and the aggregator's
+learned routing is saved behind the searches (:mod:`sasref.aggregator.persistence`): both
+survive a restart on the same database.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 import zlib
 from collections.abc import Mapping, Sequence
@@ -35,6 +41,7 @@ from sasref.aggregator.consolidate import (
     practitioner_slots,
     sos_slots,
 )
+from sasref.aggregator.persistence import RoutingStore, merge_editors
 from sasref.directory import (
     Card,
     CptsCard,
@@ -48,7 +55,7 @@ from sasref.directory import (
     UnknownSpeciality,
     geocode_parts,
 )
-from sasref.directory.model import AgendaKind, Practitioner
+from sasref.directory.model import AgendaKind, EditorInfo, Practitioner
 from sasref.errors import InvalidInput
 from sasref.lrm.contextual import (
     PREFERRED_DOCTOR_MESSAGES,
@@ -62,10 +69,14 @@ from sasref.platform.settings import PlatformSettings, default_lrm_origins
 from sasref.sasagenda import Window
 from sasref.storage import (
     AgendaRepository,
+    EditorRepository,
+    RoutingRepository,
     SearchLogRepository,
     create_engine_from_url,
     init_db,
 )
+
+_log = logging.getLogger("sasref.platform")
 
 
 class PlatformService:
@@ -76,7 +87,21 @@ class PlatformService:
         self.clock = settings.clock
         self.directory = settings.directory or Directory(())
         self.directory_search = DirectorySearch(self.directory)
-        self.registry = EditorRegistry(settings.editors)
+        self._owns_engine = settings.engine is None
+        self.engine = settings.engine or create_engine_from_url(settings.database_url)
+        init_db(self.engine)
+        self.editor_repository = EditorRepository(self.engine, clock=self.clock)
+        merged = merge_editors(
+            settings.editors, (r.info() for r in self.editor_repository.list(enabled=True))
+        )
+        if merged.shadowed:
+            _log.warning(
+                "saved editors %s are shadowed by the configuration (configuration wins)",
+                ", ".join(merged.shadowed),
+            )
+        #: Names from the configuration: the API may not replace or delete them.
+        self.configured_editors = merged.configured
+        self.registry = EditorRegistry(merged.editors)
         self._owns_http = settings.http_client is None
         self.http = settings.http_client or fanout_http_client(call_deadline=settings.call_deadline)
         self.aggregator = Aggregator(
@@ -87,21 +112,62 @@ class PlatformService:
             overall_deadline=settings.overall_deadline,
             validate=settings.validate_answers,
         )
+        self.routing_store: RoutingStore | None = None
+        if settings.persist_routing:
+            self.routing_store = RoutingStore(
+                RoutingRepository(self.engine, clock=self.clock),
+                clock=self.clock,
+                interval=settings.routing_flush_seconds,
+                max_age=settings.routing_max_age,
+            )
+            self.routing_store.attach(self.aggregator.routing)
         self.lrm_origins = (
             settings.lrm_origins if settings.lrm_origins is not None else default_lrm_origins()
         )
-        self._owns_engine = settings.engine is None
-        self.engine = settings.engine or create_engine_from_url(settings.database_url)
-        init_db(self.engine)
         self.agenda_repository = AgendaRepository(self.engine, clock=self.clock)
         self.agendas: AgendaSource = settings.agendas or StoredAgendas(self.agenda_repository)
         self.search_log = SearchLogRepository(self.engine, clock=self.clock)
 
     async def aclose(self) -> None:
+        if self.routing_store is not None:
+            await self.routing_store.aclose()
         if self._owns_http:
             await self.http.aclose()
         if self._owns_engine:
             self.engine.dispose()
+
+    # -- the editor registry (API) -------------------------------------------------------------
+    async def save_editor(self, info: EditorInfo) -> None:
+        """Add or replace an editor not named by the configuration: saved first, then used."""
+        if info.name in self.configured_editors:
+            raise ValueError(f"editor {info.name!r} comes from the configuration")
+        await asyncio.to_thread(
+            self.editor_repository.upsert,
+            name=info.name,
+            software=info.software,
+            base_url=info.base_url,
+            use_cases=info.use_cases,
+        )
+        self.registry.add(info)
+
+    async def delete_editor(self, name: str) -> bool:
+        """Remove an editor added through the API, with the routes learned to it."""
+        if name in self.configured_editors:
+            raise ValueError(f"editor {name!r} comes from the configuration")
+        if name not in self.registry:
+            return False
+        store = self.routing_store
+        # Saved first (a failure changes nothing), with no routing batch in flight that could
+        # write the editor's routes back; then the memory, without yielding in between.
+        async with store.paused() if store is not None else contextlib.nullcontext():
+            await asyncio.to_thread(self.editor_repository.remove, name=name)
+            self.registry.remove(name)
+            if store is not None:
+                store.forget_editor(name)
+            else:
+                for table in {id(t): t for t in self.aggregator.routing.values()}.values():
+                    table.forget_editor(name)
+        return True
 
     # -- entry points ---------------------------------------------------------------------------
     async def search(self, query: SearchQuery) -> SearchResult:

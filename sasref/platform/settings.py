@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import httpx
@@ -39,6 +40,9 @@ class PlatformSettings:
     for a real client created by the app); ``database_url`` ``None`` means the SQLite default of
     :mod:`sasref.storage`. ``lrm_origins`` ``None`` means one SAMU per département. ``agendas``
     ``None`` reads the SAS agendas from the database.
+
+    ``editors`` are the configured editors (settings, ``--editor``); the platform adds those saved
+    in the database by ``POST /api/v1/editors``, the configuration winning on a name clash.
     """
 
     directory: Directory | None = None
@@ -59,3 +63,11 @@ class PlatformSettings:
     agendas: AgendaSource | None = None
     #: Record each search in the search log (storage); off for benchmarks.
     log_searches: bool = True
+    #: Save the aggregator's learned routing in the database (written behind the searches) and
+    #: reload it at start; ``False`` keeps it in memory only.
+    persist_routing: bool = True
+    #: At most this many seconds between two writes of the learned routing.
+    routing_flush_seconds: float = 5.0
+    #: Saved routes older than this are not reloaded at start (re-asked to the whole fleet
+    #: once); ``None`` reloads them all.
+    routing_max_age: timedelta | None = timedelta(days=30)

@@ -22,6 +22,7 @@ from sasref.storage.engine import (
     init_db,
 )
 from sasref.storage.regulators import RegulatorRecord, RegulatorRepository, SyncState
+from sasref.storage.routing import LearnedRoute, NobodyRoute, RoutingRepository, RoutingState
 from sasref.storage.searchlog import SearchLogEntry, SearchLogRepository
 
 __all__ = [
@@ -31,8 +32,12 @@ __all__ = [
     "AppointmentRepository",
     "EditorRecord",
     "EditorRepository",
+    "LearnedRoute",
+    "NobodyRoute",
     "RegulatorRecord",
     "RegulatorRepository",
+    "RoutingRepository",
+    "RoutingState",
     "SearchLogEntry",
     "SearchLogRepository",
     "StatusChange",

@@ -1,7 +1,10 @@
 """The editor registry and the learned practitioner → editor mapping (issue 4 item 2).
 
-An unknown practitioner is asked to every editor; the editors that answer are remembered here so
-the next search only asks them.
+The platform saves here the editors added through ``POST /api/v1/editors`` (and forgets those
+removed by ``DELETE``), and loads them at start beside the configured ones. An unknown
+practitioner is asked to every editor; the editors that answer are remembered (routing scope
+``ps`` of :mod:`sasref.storage.routing`, which the platform writes in batches) so the next
+search only asks them: the ``learn``/``mapping`` methods here are the practitioner view of it.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from sqlalchemy import delete, select
 
 from sasref.directory.model import EditorInfo
 from sasref.storage.base import Repository
-from sasref.storage.tables import EditorRow, PractitionerEditorRow
+from sasref.storage.tables import EditorRow, RoutingRow
 
 _CHUNK = 500  # ids per IN (...) clause
+#: The routing scope of practitioners (INT_R01 and INT_R04 share it).
+PRACTITIONER_SCOPE = "ps"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,34 +98,38 @@ class EditorRepository(Repository):
         return [r for r in records if use_case is None or use_case in r.use_cases]
 
     def remove(self, *, name: str) -> bool:
+        """Delete the editor and every route learned to it; ``False`` if it was not saved."""
         with self._tx() as s:
             row = s.get(EditorRow, name)
             if row is None:
                 return False
             s.delete(row)
-            s.execute(delete(PractitionerEditorRow).where(PractitionerEditorRow.editor == name))
+            s.execute(delete(RoutingRow).where(RoutingRow.editor == name))
             return True
 
-    # --- learned mapping ------------------------------------------------------------------
+    # --- learned mapping (routing scope "ps") -----------------------------------------------
     def learn(self, *, practitioner_id: str, editor: str, at: datetime | None = None) -> None:
         """Remember that ``editor`` serves ``practitioner_id`` (idempotent, refreshes the date)."""
         with self._tx() as s:
-            row = s.get(PractitionerEditorRow, (practitioner_id, editor))
+            row = s.get(RoutingRow, (PRACTITIONER_SCOPE, practitioner_id, editor))
             if row is None:
                 s.add(
-                    PractitionerEditorRow(
-                        practitioner_id=practitioner_id, editor=editor, learned_at=self._now(at)
+                    RoutingRow(
+                        scope=PRACTITIONER_SCOPE,
+                        identifier=practitioner_id,
+                        editor=editor,
+                        learned_at=self._now(at),
                     )
                 )
             else:
                 row.learned_at = self._now(at)
 
     def forget(self, *, practitioner_id: str, editor: str | None = None) -> int:
-        q = delete(PractitionerEditorRow).where(
-            PractitionerEditorRow.practitioner_id == practitioner_id
+        q = delete(RoutingRow).where(
+            RoutingRow.scope == PRACTITIONER_SCOPE, RoutingRow.identifier == practitioner_id
         )
         if editor is not None:
-            q = q.where(PractitionerEditorRow.editor == editor)
+            q = q.where(RoutingRow.editor == editor)
         with self._tx() as s:
             return int(s.execute(q).rowcount)  # type: ignore[attr-defined]
 
@@ -134,9 +143,12 @@ class EditorRepository(Repository):
         with self._tx() as s:
             for i in range(0, len(ids), _CHUNK):
                 rows = s.execute(
-                    select(PractitionerEditorRow.practitioner_id, PractitionerEditorRow.editor)
-                    .where(PractitionerEditorRow.practitioner_id.in_(ids[i : i + _CHUNK]))
-                    .order_by(PractitionerEditorRow.practitioner_id, PractitionerEditorRow.editor)
+                    select(RoutingRow.identifier, RoutingRow.editor)
+                    .where(
+                        RoutingRow.scope == PRACTITIONER_SCOPE,
+                        RoutingRow.identifier.in_(ids[i : i + _CHUNK]),
+                    )
+                    .order_by(RoutingRow.identifier, RoutingRow.editor)
                 )
                 for pid, editor in rows:
                     out.setdefault(pid, []).append(editor)

@@ -5,7 +5,8 @@
 * Appointments received through INT_R03 (digest §2), keyed by identifier system + value, with
   their status history.
 * Regulator accounts and their per-editor synchronisation state.
-* The editor registry and the learned practitioner → editor mapping.
+* The editor registry (editors added through the API) and the aggregator's learned routing
+  (identifier → editors, and the negative "nobody knew" entries).
 * A search log (audit of searches run on the platform).
 """
 
@@ -187,15 +188,31 @@ class EditorRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class PractitionerEditorRow(Base):
-    """Learned mapping: an editor answered with slots (or a known agenda) for a practitioner."""
+class RoutingRow(Base):
+    """Learned routing: ``editor`` answered for ``identifier`` (slots, or the resource itself).
 
-    __tablename__ = "sas_practitioner_editor"
+    ``scope`` is the aggregator's routing table: ``ps`` (practitioners, INT_R01 and INT_R04
+    share it) or ``sos`` (SIRETs of SOS associations).
+    """
 
-    practitioner_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    # No foreign key: the aggregator may learn for editors known only from its configuration.
+    __tablename__ = "sas_routing"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # No foreign key: the aggregator learns for editors known only from its configuration.
     editor: Mapped[str] = mapped_column(String(128), primary_key=True, index=True)
     learned_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class RoutingNobodyRow(Base):
+    """Negative routing entry: every editor answered and none knew ``identifier``; it is not
+    asked to the whole fleet again before ``until``."""
+
+    __tablename__ = "sas_routing_nobody"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(64), primary_key=True)
+    until: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
 # --- Search log -----------------------------------------------------------------------------

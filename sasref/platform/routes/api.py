@@ -1,7 +1,11 @@
 """``/api/v1``: the search API (JSON) and the editor registry (issue 4 item 4).
 
 ``GET /api/v1/search`` answers cards with slots by day and per-editor diagnostics;
-``GET``/``POST /api/v1/editors`` read and extend the editor registry at run time.
+``GET``/``POST /api/v1/editors`` and ``DELETE /api/v1/editors/{name}`` read and change the
+editor registry at run time. Editors added through the API are saved in the platform's database
+and come back after a restart; editors from the configuration (settings, ``--editor``) win on a
+name clash, so the API refuses to replace or delete them (409). Errors are JSON
+``{"error", "message"}``: 400 bad input, 404 unknown editor, 409 configured editor.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import orjson
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
 
 from sasref.aggregator import parse_editor_option
 from sasref.errors import ConfigurationError, InvalidInput
@@ -23,6 +28,25 @@ router = APIRouter(prefix="/api/v1", tags=["search"])
 
 def bad_request(message: str) -> JSONResponse:
     return JSONResponse({"error": "bad_request", "message": message}, status_code=400)
+
+
+def error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message}, status_code=status)
+
+
+def _configured(name: str) -> JSONResponse:
+    return error(
+        409,
+        "conflict",
+        f"editor {name!r} comes from the platform's configuration (settings or --editor), which "
+        "wins over the API: change it there",
+    )
+
+
+def _unavailable(exc: SQLAlchemyError) -> JSONResponse:
+    return error(
+        503, "unavailable", f"the editor registry could not be saved: {type(exc).__name__}"
+    )
 
 
 @router.get(
@@ -64,10 +88,26 @@ async def search(
     return Response(orjson.dumps(result.as_dict()), media_type="application/json")
 
 
+#: Editor names: they appear in URLs (``DELETE /api/v1/editors/{name}``) and in ``NAME=URL``.
+EDITOR_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+
+
 class EditorIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(
+        min_length=1,
+        max_length=100,
+        pattern=EDITOR_NAME_PATTERN,
+        description="Letters, digits, '.', '_' and '-' (starting with a letter or digit)",
+    )
     url: str = Field(min_length=8, max_length=500, description="FHIR base URL")
     use_cases: list[str] = Field(default=["ps", "cpts", "sos"])
+
+
+_EDITOR_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Invalid editor (JSON: error, message)"},
+    409: {"description": "The editor comes from the configuration (JSON: error, message)"},
+    503: {"description": "The database is unavailable: nothing changed (JSON: error, message)"},
+}
 
 
 @router.get("/editors", tags=["editors"], summary="The editors the platform queries")
@@ -78,22 +118,60 @@ async def list_editors(service: ServiceDep, _: RegulatorDep) -> list[dict[str, A
             "software": e.software,
             "base_url": e.base_url,
             "use_cases": sorted(e.use_cases),
+            "source": "configuration" if e.name in service.configured_editors else "api",
         }
         for e in service.registry
     ]
 
 
-@router.post("/editors", tags=["editors"], status_code=201, summary="Add or replace an editor")
+@router.post(
+    "/editors",
+    tags=["editors"],
+    status_code=201,
+    summary="Add or replace an editor (saved: it survives a restart)",
+    responses=_EDITOR_ERRORS,
+)
 async def add_editor(editor: EditorIn, service: ServiceDep, _: RegulatorDep) -> Any:
     unknown = set(editor.use_cases) - {"ps", "cpts", "sos"}
     if unknown:
         return bad_request(f"unknown use cases {sorted(unknown)} (ps, cpts, sos)")
+    if not editor.use_cases:
+        return bad_request("use_cases must name at least one of ps, cpts, sos")
     try:
         info = parse_editor_option(f"{editor.name}={editor.url}", use_cases=editor.use_cases)
     except ConfigurationError as exc:
         return bad_request(str(exc))
-    service.registry.add(info)
+    if info.name in service.configured_editors:
+        return _configured(info.name)
+    try:
+        await service.save_editor(info)
+    except SQLAlchemyError as exc:
+        return _unavailable(exc)
     return {"name": info.name, "base_url": info.base_url, "use_cases": sorted(info.use_cases)}
+
+
+@router.delete(
+    "/editors/{name}",
+    tags=["editors"],
+    status_code=204,
+    response_class=Response,
+    response_model=None,
+    summary="Remove an editor added through the API (and what was learned about it)",
+    responses={
+        **_EDITOR_ERRORS,
+        404: {"description": "No editor of that name (JSON: error, message)"},
+    },
+)
+async def delete_editor(name: str, service: ServiceDep, _: RegulatorDep) -> Any:
+    if name in service.configured_editors:
+        return _configured(name)
+    try:
+        removed = await service.delete_editor(name)
+    except SQLAlchemyError as exc:
+        return _unavailable(exc)
+    if not removed:
+        return error(404, "not_found", f"no editor named {name!r}")
+    return Response(status_code=204)
 
 
 def _clean(value: str | None) -> str | None:
