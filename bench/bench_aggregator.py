@@ -136,13 +136,18 @@ def _editor_fleet(
 
 
 def _forget_verdicts() -> None:
-    """Empty the caches that make a known answer cheap to re-read (entry verdicts, instants)."""
-    from sasref.profiles import bundle, common
+    """Empty the caches that make a known answer cheap to re-read (entry verdicts, reference
+    lookup keys, instants, slot readings, instant texts)."""
+    from sasref.aggregator import consolidate
+    from sasref.profiles import bundle, common, references
     from sasref.search import walk
 
     bundle._ENTRY_VERDICTS.clear()
+    references.lookup_keys.cache_clear()
     common._parse_instant_text.cache_clear()
     walk._parse_datetime.cache_clear()
+    walk._SLOTS.clear()
+    consolidate._iso_ms.cache_clear()
 
 
 async def _fanout_ratio(

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -38,6 +39,19 @@ def with_origin(url: str | None, origin: str = "sas") -> str | None:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+@lru_cache(maxsize=8192)
+def _iso_ms(moment: datetime, tz: tzinfo | None, fold: int) -> str:
+    # Keyed by the zone and fold too: aware datetimes of the same instant compare equal
+    # whatever their offset (and a zone ignores fold in ==), their texts differ.
+    return moment.isoformat(timespec="milliseconds")
+
+
+def iso_ms(moment: datetime) -> str:
+    """``moment.isoformat(timespec="milliseconds")``, formatted once per distinct datetime (a
+    search shows the same slot times on many cards, search after search)."""
+    return _iso_ms(moment, moment.tzinfo, moment.fold)
+
+
 @dataclass(frozen=True, slots=True)
 class SlotItem:
     """One slot as a card shows it."""
@@ -57,8 +71,8 @@ class SlotItem:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "start": self.start.isoformat(timespec="milliseconds"),
-            "end": self.end.isoformat(timespec="milliseconds"),
+            "start": iso_ms(self.start),
+            "end": iso_ms(self.end),
             "source": self.source,
             "editor": self.editor,
             "types": list(self.types),
@@ -109,16 +123,18 @@ class CardSlots:
 
 def from_offer(offer: SlotOffer) -> SlotItem:
     return SlotItem(
-        start=offer.start,
-        end=offer.end,
-        source="editor",
-        editor=offer.editor,
-        types=offer.types,
-        consultation_types=offer.consultation_types,
-        motifs=offer.motifs,
-        booking_url=with_origin(offer.booking_url),
-        practitioner_id=offer.practitioner_id,
-        place_name=offer.place_name,
+        offer.start,
+        offer.end,
+        "editor",
+        offer.editor,
+        offer.types,
+        offer.consultation_types,
+        offer.motifs,
+        with_origin(offer.booking_url),
+        1,
+        1,
+        offer.practitioner_id,
+        offer.place_name,
     )
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sasref.clock import PARIS
+from sasref.profiles import validation_issues
 
 #: How many violation messages a reading keeps.
 MAX_MESSAGES = 3
@@ -69,7 +70,8 @@ class BundleReading:
 
 def read_bundle(document: Any, *, editor: str, kind: str, validate: bool = True) -> BundleReading:
     """Check (tolerant) and walk one editor answer."""
-    from sasref.aggregator import walk
+    # sasref.aggregator.walk imports this module; a module (not package) import is cheap
+    from sasref.aggregator.walk import offers_of
 
     if not isinstance(document, dict):
         return BundleReading(
@@ -85,7 +87,7 @@ def read_bundle(document: Any, *, editor: str, kind: str, validate: bool = True)
         return BundleReading(unusable=True, messages=("unusable searchset: entry is not a list",))
     violations, messages = check_profiles(document) if validate else (0, ())
     try:
-        offers, answered = walk.offers_of(document, editor=editor, kind=kind)
+        offers, answered = offers_of(document, editor=editor, kind=kind)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         detail = f"unusable searchset: {exc}"[:200]
         return BundleReading(
@@ -110,14 +112,11 @@ def read_bundle(document: Any, *, editor: str, kind: str, validate: bool = True)
 
 def check_profiles(document: dict[str, Any]) -> tuple[int, tuple[str, ...]]:
     """Error-level profile issues in tolerant mode: ``(count, first messages)``."""
-    from sasref.profiles import validate
-
-    outcome = validate(document, mode="tolerant")
-    errors = [
-        issue
-        for issue in outcome.get("issue") or ()
-        if isinstance(issue, dict) and issue.get("severity") in ("error", "fatal")
-    ]
+    # validate()'s issues without building (and sorting) the OperationOutcome: the errors in
+    # its order (fatal first, then error, each as found).
+    issues = validation_issues(document, mode="tolerant")
+    errors = [i for i in issues if i["severity"] == "fatal"]
+    errors += [i for i in issues if i["severity"] == "error"]
     messages = []
     for issue in errors[:MAX_MESSAGES]:
         text = issue.get("diagnostics") or (issue.get("details") or {}).get("text") or ""

@@ -30,6 +30,38 @@ def _offer(slot: OfferedSlot, editor: str, kind: str, **where: Any) -> SlotOffer
     )
 
 
+def _ps_offers(
+    slots: list[OfferedSlot],
+    editor: str,
+    kind: str,
+    practitioner_id: str,
+    place_id: str | None,
+    structure_id: str | None,
+    place_name: str | None,
+) -> list[SlotOffer]:
+    """:func:`_offer` for the slots of one place (positional, one call per slot: hot path)."""
+    return [
+        SlotOffer(
+            editor,
+            kind,
+            slot.id,
+            slot.start,
+            slot.end,
+            slot.types,
+            slot.consultation_types,
+            slot.motifs,
+            slot.reason,
+            slot.booking_url if isinstance(slot.booking_url, str) else None,
+            practitioner_id,
+            place_id,
+            structure_id,
+            place_name,
+            tuple(link.finess for link in slot.cpts if link.finess) if slot.cpts else (),
+        )
+        for slot in slots
+    ]
+
+
 def flatten(graph: OfferGraph, *, editor: str, kind: str) -> tuple[list[SlotOffer], set[str]]:
     """One offer per free slot, and the identifiers (IDNPS or SIRET) the editor answered for."""
     offers: list[SlotOffer] = []
@@ -51,17 +83,14 @@ def flatten(graph: OfferGraph, *, editor: str, kind: str) -> tuple[list[SlotOffe
         return offers, answered
     for idnps, practitioner in graph.practitioners.items():
         for place in practitioner.places.values():
-            offers.extend(
-                _offer(
-                    slot,
-                    editor,
-                    kind,
-                    practitioner_id=idnps,
-                    place_id=place.location_id,
-                    structure_id=place.structure_id,
-                    place_name=place.name,
-                )
-                for slot in place.slots
+            offers += _ps_offers(
+                place.slots,
+                editor,
+                kind,
+                idnps,
+                place.location_id,
+                place.structure_id,
+                place.name,
             )
     return offers, set(graph.practitioners)
 

@@ -25,7 +25,7 @@ from typing import Any
 from sasref.errors import InvalidInput
 from sasref.fhir.systems import PROFILE_RESOURCE_TYPES
 from sasref.profiles.base import RESOURCE_TYPES, check_base_models, check_envelope
-from sasref.profiles.bundle import check_bundle
+from sasref.profiles.bundle import check_bundle_resource
 from sasref.profiles.detect import detect_profile
 from sasref.profiles.outcome import (
     MODES,
@@ -57,6 +57,7 @@ __all__ = [
     "known_profile",
     "profile_name",
     "validate",
+    "validation_issues",
 ]
 
 
@@ -84,17 +85,30 @@ def validate(
     ``information`` issue). Raises :class:`~sasref.errors.InvalidInput` for an unknown profile
     URL or mode; every problem of the resource itself is an issue, never an exception.
     """
+    return build_outcome(validation_issues(resource, profile=profile, mode=mode, base=base))
+
+
+def validation_issues(
+    resource: Any,
+    *,
+    profile: str | None = None,
+    mode: Mode = "strict",
+    base: bool = False,
+) -> list[dict[str, Any]]:
+    """The issues :func:`validate` reports, in the order found (before the OperationOutcome
+    sorts them by severity and adds its "OK" issue when there is none): for callers that only
+    count or filter them."""
     out = Issues(mode)
     if not isinstance(resource, dict):
         out.error("structure", "FHIR: a resource must be a JSON object", None)
-        return out.outcome()
+        return out.issues
     rtype = resource.get("resourceType")
     if not isinstance(rtype, str):
         out.error("structure", "FHIR: resourceType is missing: not a FHIR resource", None)
-        return out.outcome()
+        return out.issues
     if rtype not in RESOURCE_TYPES:
         out.error("structure", f"FHIR: unknown resourceType {rtype!r}", "resourceType")
-        return out.outcome()
+        return out.issues
     if profile is None:
         applied = detect_profile(resource)
         if applied is None:
@@ -117,17 +131,19 @@ def validate(
                 f"{profile_name(applied)} constrains {expected}, not {rtype}",
                 "resourceType",
             )
-            return out.outcome()
+            return out.issues
         out.info(
             "informational",
             f"validated against {profile_name(applied)} ({applied}), as requested",
             None,
         )
-    check_envelope(resource, rtype, out)
     if applied in BUNDLE_PROFILES:
-        check_bundle(resource, applied, out)
-    elif applied is not None:
-        CHECKERS[applied](resource, rtype, out)
+        # check_envelope + check_bundle, sharing the per-entry work (same issues, same order)
+        check_bundle_resource(resource, applied, out, rtype)
+    else:
+        check_envelope(resource, rtype, out)
+        if applied is not None:
+            CHECKERS[applied](resource, rtype, out)
     if base:
         check_base_models(resource, out)
-    return out.outcome()
+    return out.issues

@@ -16,11 +16,20 @@ import orjson
 
 from sasref.fhir.systems import PROFILE_RESOURCE_TYPES, Profile
 from sasref.profiles.base import RESOURCE_TYPES, check_shapes
-from sasref.profiles.common import as_dict, as_list, check_id, check_meta_profile, is_code_in
+from sasref.profiles.common import (
+    _has_empty,
+    _report_empty,
+    as_dict,
+    as_list,
+    check_id,
+    check_meta_profile,
+    has_empty_dumped,
+    is_code_in,
+)
 from sasref.profiles.cpts import cpts_references
 from sasref.profiles.detect import is_cpts_slot
 from sasref.profiles.outcome import STRICT, TOLERANT, Issues
-from sasref.profiles.references import BundleIndex
+from sasref.profiles.references import BundleIndex, lookup_keys
 from sasref.profiles.registry import CHECKERS, declared_profile, profile_name
 
 _MODES: Final = frozenset({"match", "include", "outcome"})
@@ -81,7 +90,32 @@ def entry_profile(bundle_profile: str, resource: dict[str, Any]) -> str | None:
     return _SOS_DEFAULTS.get(rtype)
 
 
-def check_bundle(res: dict[str, Any], profile: str, out: Issues) -> None:
+def check_bundle_resource(
+    res: dict[str, Any], profile: str, out: Issues, p: str = "Bundle"
+) -> None:
+    """The envelope checks (:func:`sasref.profiles.base.check_envelope`: id, shapes, no empty
+    element) then :func:`check_bundle`, sharing the per-entry work between them.
+
+    Same issues, in the same order, as ``check_envelope(res, p, out)`` followed by
+    ``check_bundle(res, profile, out)`` (``p`` = the resourceType): the "no empty element"
+    screen of the whole Bundle is derived from the entries' cached verdicts instead of
+    serialising the Bundle once more.
+    """
+    raw = res.get("entry")
+    verdicts = _verdicts(raw, profile, out.strict) if raw.__class__ is list else None
+    check_id(res, p, out)
+    check_shapes(res, str(res.get("resourceType")), p, out)
+    if _bundle_has_empty(res, verdicts):
+        _report_empty(res, p, out)
+    check_bundle(res, profile, out, verdicts)
+
+
+def check_bundle(
+    res: dict[str, Any],
+    profile: str,
+    out: Issues,
+    verdicts: list[_Verdict | None] | None = None,
+) -> None:
     """A searchset Bundle against BundleAgregateur / sas-cpts-bundle / sas-sos-bundle."""
     name = profile_name(profile)
     p = "Bundle"
@@ -107,139 +141,315 @@ def check_bundle(res: dict[str, Any], profile: str, out: Issues) -> None:
     entries = as_list(res.get("entry"))
     if res.get("entry") is not None and not isinstance(res.get("entry"), list):
         out.error("structure", f"{name}: entry must be an array", f"{p}.entry")
-    index = BundleIndex(entries)
+    if verdicts is None:
+        verdicts = _verdicts(entries, profile, out.strict)
+    index = BundleIndex(entries, index=False)
+    by_url, by_type_id = index.by_url, index.by_type_id
     chosen: list[str | None] = []
     matches = slots = 0
     seen_urls: dict[str, int] = {}
-    for i, entry in enumerate(entries):
-        ep = f"{p}.entry[{i}]"
-        if not isinstance(entry, dict):
-            out.error("structure", f"{name}: entry[{i}] must be an object", ep)
+    add = out.add
+    for i, v in enumerate(verdicts):
+        if v is None:
+            out.error("structure", f"{name}: entry[{i}] must be an object", f"{p}.entry[{i}]")
             chosen.append(None)
             continue
-        resource = entry.get("resource")
-        chosen.append(None)
-        if not isinstance(resource, dict):
-            out.error(
-                "invariant", f"{name}: bdl-5 entry[{i}] must hold a resource", f"{ep}.resource"
-            )
-            continue
-        for key, rule in (("request", "bdl-3"), ("response", "bdl-4")):
-            if key in entry:
-                out.error(
-                    "invariant", f"{name}: {rule} a searchset entry has no {key}", f"{ep}.{key}"
-                )
-        rtype = resource.get("resourceType")
-        full_url = entry.get("fullUrl")
-        if full_url is None:
-            if strict_bundle and is_code_in(rtype, _SLICED_TYPES[profile]):
-                out.error("required", f"{name}: entry.fullUrl is required (1..1)", f"{ep}.fullUrl")
-            elif not strict_bundle:
-                out.warning(
-                    "required",
-                    f"{name}: entry.fullUrl missing (references resolve by Type/id only)",
-                    f"{ep}.fullUrl",
-                )
-        elif isinstance(full_url, str):
-            if "/_history/" in full_url:
-                out.error(
-                    "invariant",
-                    f"{name}: bdl-8 fullUrl must not be a version-specific URL",
-                    f"{ep}.fullUrl",
-                )
-            if full_url in seen_urls:
-                out.error(
-                    "invariant",
-                    f"{name}: bdl-7 fullUrl {full_url} is repeated (entry {seen_urls[full_url]})",
-                    f"{ep}.fullUrl",
-                )
-            seen_urls.setdefault(full_url, i)
-        mode = as_dict(entry.get("search")).get("mode")
-        if mode is None:
-            message = f"{name}: entry.search.mode is missing (IG 1.2.0 examples carry it)"
-            if out.strict:
-                out.warning("required", message, f"{ep}.search.mode")
-            else:
-                out.info("required", message, f"{ep}.search.mode")
-        elif not is_code_in(mode, _MODES):
-            out.error(
-                "code-invalid",
-                f"{name}: search.mode {mode!r} is not match/include/outcome",
-                f"{ep}.search.mode",
-            )
-        elif mode == "match":
-            matches += 1
-        if rtype == "Slot":
-            slots += 1
-        if not isinstance(rtype, str) or rtype not in RESOURCE_TYPES:
-            out.error(
-                "structure",
-                f"{name}: entry[{i}] resourceType {rtype!r} is unknown",
-                f"{ep}.resource.resourceType",
-            )
-            continue
-        rp = f"{ep}.resource"
-        target = entry_profile(profile, resource)
-        chosen[i] = target
-        _check_entry_resource(resource, rtype, target, rp, out)
-        if target is None:
-            out.info(
-                "informational",
-                f"{name}: {rtype} entries are not profiled by the IG, not validated",
-                rp,
-            )
+        full_url = v.full_url
+        if full_url is not None:
+            by_url.setdefault(full_url, i)
+        if v.type_id is not None:
+            by_type_id.setdefault(v.type_id, i)
+        if v.before:
+            _replay(add, v.before, v.templated, i)
+        if v.has_resource:
+            if full_url is not None:
+                if full_url in seen_urls:
+                    out.error(
+                        "invariant",
+                        f"{name}: bdl-7 fullUrl {full_url} is repeated "
+                        f"(entry {seen_urls[full_url]})",
+                        f"{p}.entry[{i}].fullUrl",
+                    )
+                else:
+                    seen_urls[full_url] = i
+            if v.after:
+                _replay(add, v.after, v.templated, i)
+            matches += v.match
+            slots += v.slot
+        chosen.append(v.target)
     _check_cardinalities(profile, name, entries, chosen, total, out)
     _check_total(name, total, matches, slots, out)
-    _check_references(name, index, chosen, out)
+    _check_references(name, index, verdicts, out)
 
 
-#: Verdicts of the entry-local checks (id, shapes, the entry's own profile), by the resource's
-#: JSON, its profile and the mode. Those checks are pure functions of the resource: an editor
-#: sends the same Practitioner, PractitionerRole, Schedule and mostly the same Slots search after
-#: search, and each distinct resource is checked once. The issues are kept with a placeholder
-#: for the entry's location and replayed with the real one.
-_ENTRY_VERDICTS: dict[tuple[bytes, str | None, bool], tuple[tuple[Any, str, str, Any], ...]] = {}
+#: The index placeholder of a cached verdict's messages and locations (``entry[\x00]``).
+_HERE: Final = "\x00"
+_Issue = tuple[Any, str, str, Any]
+
+
+class _Verdict:
+    """What one entry alone says: its issues (with the entry's index as :data:`_HERE` when
+    ``templated``), what the Bundle-level checks need from it, and the references to follow."""
+
+    __slots__ = (
+        "after",
+        "before",
+        "follow",
+        "full_url",
+        "has_empty",
+        "has_resource",
+        "match",
+        "pair",
+        "role_key",
+        "role_practitioner",
+        "rtype",
+        "slot",
+        "target",
+        "templated",
+        "type_id",
+    )
+
+    def __init__(self) -> None:
+        self.before: tuple[_Issue, ...] = ()  # before the bdl-7 check
+        self.after: tuple[_Issue, ...] = ()  # after it
+        self.templated = True
+        self.full_url: str | None = None
+        self.type_id: str | None = None
+        self.rtype: Any = None  # resource.resourceType as sent (any JSON), None without one
+        self.has_resource = False
+        self.has_empty = False
+        self.match = 0
+        self.slot = 0
+        self.target: str | None = None
+        #: (literal, its lookup keys, expected types, location (templated), strict type)
+        self.follow: tuple[
+            tuple[str, tuple[tuple[bool, str], ...], tuple[str, ...], str, bool], ...
+        ] = ()
+        self.pair = False  # a PS Schedule: check its actors pair up (FAQ 12)
+        #: a PractitionerRole's practitioner.reference when it is a string, and its Type/id key
+        self.role_practitioner: str | None = None
+        self.role_key = ""
+
+
+#: Verdicts of the entry-local checks (the entry's own fields, its resource's id, shapes and
+#: profile, its references to follow), by the entry's JSON, the Bundle profile and the mode.
+#: Those checks are pure functions of the entry: an editor sends the same Practitioner,
+#: PractitionerRole, Schedule and mostly the same Slots search after search, and each distinct
+#: entry is checked once. The issues are kept with a placeholder for the entry's index and
+#: replayed with the real one.
+_ENTRY_VERDICTS: dict[tuple[bytes, str, bool], _Verdict] = {}
 _ENTRY_VERDICTS_MAX: Final = 20_000
-_HERE: Final = "\x00"  # the entry's location while its verdict is computed
+_DUMPS: Final = orjson.dumps
+#: A key must be the JSON of plain JSON values: datetimes and subclasses of str/int/dict/list
+#: (serialised like their base, checked differently) make orjson raise, and go uncached.
+_EXACT: Final = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
+_JSON_ERRORS: Final = (TypeError, orjson.JSONEncodeError)
 
 
-def _check_entry_resource(
-    resource: dict[str, Any], rtype: str, target: str | None, rp: str, out: Issues
-) -> None:
-    """check_id, check_shapes and the entry's profile checker, at most once per distinct
-    resource (see :data:`_ENTRY_VERDICTS`)."""
-    try:
-        body = orjson.dumps(resource)
-    except (TypeError, orjson.JSONEncodeError):  # not plain JSON: no key, check directly
-        body = b"\\u0000"
-    if b"\\u0000" in body:  # a NUL in the data would clash with the placeholder
-        check_id(resource, rp, out)
-        check_shapes(resource, rtype, rp, out)
-        if target is not None:
-            CHECKERS[target](resource, rp, out)
+def _verdicts(entries: list[Any], profile: str, strict: bool) -> list[_Verdict | None]:
+    """The verdict of every entry (None for an entry that is not an object)."""
+    out: list[_Verdict | None] = []
+    cache = _ENTRY_VERDICTS
+    for i, entry in enumerate(entries):
+        if entry.__class__ is not dict:
+            out.append(None)
+            continue
+        try:
+            body = _DUMPS(entry, option=_EXACT)
+        except _JSON_ERRORS:  # not plain JSON: no key, check directly
+            body = None
+        if body is None or b"\\u0000" in body:  # a NUL would clash with the placeholder
+            out.append(_entry_verdict(entry, str(i), profile, strict, body))
+            continue
+        key = (body, profile, strict)
+        verdict = cache.get(key)
+        if verdict is None:
+            verdict = _entry_verdict(entry, _HERE, profile, strict, body)
+            if len(cache) >= _ENTRY_VERDICTS_MAX:
+                cache.clear()
+            cache[key] = verdict
+        out.append(verdict)
+    return out
+
+
+def _replay(add: Any, issues: tuple[_Issue, ...], templated: bool, i: int) -> None:
+    if not templated:
+        for severity, code, message, path in issues:
+            add(severity, code, message, path)
         return
-    key = (body, target, out.strict)
-    verdict = _ENTRY_VERDICTS.get(key)
-    if verdict is None:
-        local = Issues(STRICT if out.strict else TOLERANT)
-        check_id(resource, _HERE, local)
-        check_shapes(resource, rtype, _HERE, local)
-        if target is not None:
-            CHECKERS[target](resource, _HERE, local)
-        verdict = tuple(
-            (i["severity"], i["code"], i["diagnostics"], (i.get("expression") or (None,))[0])
-            for i in local.issues
-        )
-        if len(_ENTRY_VERDICTS) >= _ENTRY_VERDICTS_MAX:
-            _ENTRY_VERDICTS.clear()
-        _ENTRY_VERDICTS[key] = verdict
-    for severity, code, message, path in verdict:
-        out.add(
+    here = str(i)
+    for severity, code, message, path in issues:
+        add(
             severity,
             code,
-            message.replace(_HERE, rp),
-            path.replace(_HERE, rp) if path else path,
+            message.replace(_HERE, here),
+            path.replace(_HERE, here) if path else path,
         )
+
+
+def _frozen(issues: list[dict[str, Any]]) -> tuple[_Issue, ...]:
+    return tuple(
+        (i["severity"], i["code"], i["diagnostics"], (i.get("expression") or (None,))[0])
+        for i in issues
+    )
+
+
+def _entry_verdict(
+    entry: dict[str, Any], ix: str, profile: str, strict: bool, body: bytes | None
+) -> _Verdict:
+    """Check one entry on its own; ``ix`` is its index (or :data:`_HERE`), ``body`` its JSON."""
+    v = _Verdict()
+    v.templated = ix == _HERE
+    name = profile_name(profile)
+    strict_bundle = profile != Profile.BUNDLE_PS
+    local = Issues(STRICT if strict else TOLERANT)
+    ep = f"Bundle.entry[{ix}]"
+    full_url = entry.get("fullUrl")
+    if isinstance(full_url, str):
+        v.full_url = full_url
+    resource = entry.get("resource")
+    if resource.__class__ is dict:
+        rtype, rid = resource.get("resourceType"), resource.get("id")
+        v.rtype = rtype
+        if isinstance(rtype, str) and isinstance(rid, str):
+            v.type_id = f"{rtype}/{rid}"
+        if rtype == "PractitionerRole":
+            literal = as_dict(resource.get("practitioner")).get("reference")
+            v.role_practitioner = literal if isinstance(literal, str) else None
+            v.role_key = f"PractitionerRole/{rid}"
+    v.has_empty = _has_empty(entry) if body is None else has_empty_dumped(entry, body)
+    if not isinstance(resource, dict):
+        local.error(
+            "invariant", f"{name}: bdl-5 entry[{ix}] must hold a resource", f"{ep}.resource"
+        )
+        v.before = _frozen(local.issues)
+        return v
+    v.has_resource = True
+    for key, rule in (("request", "bdl-3"), ("response", "bdl-4")):
+        if key in entry:
+            local.error(
+                "invariant", f"{name}: {rule} a searchset entry has no {key}", f"{ep}.{key}"
+            )
+    rtype = resource.get("resourceType")
+    if full_url is None:
+        if strict_bundle and is_code_in(rtype, _SLICED_TYPES[profile]):
+            local.error("required", f"{name}: entry.fullUrl is required (1..1)", f"{ep}.fullUrl")
+        elif not strict_bundle:
+            local.warning(
+                "required",
+                f"{name}: entry.fullUrl missing (references resolve by Type/id only)",
+                f"{ep}.fullUrl",
+            )
+    elif isinstance(full_url, str) and "/_history/" in full_url:
+        local.error(
+            "invariant",
+            f"{name}: bdl-8 fullUrl must not be a version-specific URL",
+            f"{ep}.fullUrl",
+        )
+    v.before = _frozen(local.issues)
+    local.issues.clear()
+    mode = as_dict(entry.get("search")).get("mode")
+    if mode is None:
+        message = f"{name}: entry.search.mode is missing (IG 1.2.0 examples carry it)"
+        if local.strict:
+            local.warning("required", message, f"{ep}.search.mode")
+        else:
+            local.info("required", message, f"{ep}.search.mode")
+    elif not is_code_in(mode, _MODES):
+        local.error(
+            "code-invalid",
+            f"{name}: search.mode {mode!r} is not match/include/outcome",
+            f"{ep}.search.mode",
+        )
+    elif mode == "match":
+        v.match = 1
+    if rtype == "Slot":
+        v.slot = 1
+    if not isinstance(rtype, str) or rtype not in RESOURCE_TYPES:
+        local.error(
+            "structure",
+            f"{name}: entry[{ix}] resourceType {rtype!r} is unknown",
+            f"{ep}.resource.resourceType",
+        )
+        v.after = _frozen(local.issues)
+        return v
+    rp = f"{ep}.resource"
+    target = entry_profile(profile, resource)
+    v.target = target
+    check_id(resource, rp, local)
+    check_shapes(resource, rtype, rp, local)
+    if target is not None:
+        CHECKERS[target](resource, rp, local)
+    else:
+        local.info(
+            "informational",
+            f"{name}: {rtype} entries are not profiled by the IG, not validated",
+            rp,
+        )
+    v.after = _frozen(local.issues)
+    if target is not None:
+        _plan_references(v, resource, target, rp)
+    return v
+
+
+def _plan_references(v: _Verdict, res: dict[str, Any], profile: str, rp: str) -> None:
+    """The references :func:`_check_references` follows for this entry, in its order."""
+    follow: list[tuple[Any, tuple[str, ...], str, bool]] = []
+    rtype = PROFILE_RESOURCE_TYPES.get(profile)
+    if rtype == "Slot":
+        follow.append((res.get("schedule"), ("Schedule",), f"{rp}.schedule", True))
+        if profile == Profile.SLOT_CPTS:
+            for si, ej, ref in cpts_references(res):
+                path = f"{rp}.serviceType[{si}].extension[{ej}].valueReference"
+                follow.append((ref, ("HealthcareService",), path, True))
+    elif rtype == "Schedule":
+        types = _ACTOR_TYPES.get(profile, ())
+        strict_type = profile == Profile.SCHEDULE_SOS
+        for ai, actor in enumerate(as_list(res.get("actor"))):
+            follow.append((actor, types, f"{rp}.actor[{ai}]", strict_type))
+        v.pair = profile == Profile.SCHEDULE_PS
+    elif rtype == "PractitionerRole" and res.get("practitioner") is not None:
+        follow.append((res.get("practitioner"), ("Practitioner",), f"{rp}.practitioner", True))
+    elif rtype == "HealthcareService":
+        follow.append((res.get("providedBy"), ("Organization",), f"{rp}.providedBy", True))
+    elif rtype == "Location" and res.get("managingOrganization") is not None:
+        follow.append(
+            (
+                res.get("managingOrganization"),
+                ("Organization",),
+                f"{rp}.managingOrganization",
+                True,
+            )
+        )
+    planned = []
+    for ref, types, path, strict_type in follow:
+        literal = as_dict(ref).get("reference")
+        if isinstance(literal, str) and not literal.startswith("#"):
+            planned.append((literal, lookup_keys(literal, v.full_url), types, path, strict_type))
+        elif v.pair:
+            planned.append(("", (), types, path, strict_type))  # an actor that resolves to None
+    v.follow = tuple(planned)
+
+
+def _bundle_has_empty(res: dict[str, Any], verdicts: list[_Verdict | None] | None) -> bool:
+    """``_has_empty(res)`` from the entries' verdicts (exact: a Bundle's compact JSON is its
+    other members and its entries' JSON, no empty element spans them)."""
+    if verdicts is None or not verdicts or None in verdicts:
+        return _has_empty(res)
+    for key, value in res.items():
+        if key == "entry":
+            continue
+        cls = value.__class__
+        if cls is str:
+            if not value:
+                return True
+        elif cls is dict or cls is list:
+            # walked without the serialising screen: a Bundle's own members are small
+            if has_empty_dumped(value, b'""'):
+                return True
+        elif value is None:
+            return True
+    return any(v.has_empty for v in verdicts if v is not None)
 
 
 def _check_links(res: dict[str, Any], name: str, p: str, out: Issues, strict_bundle: bool) -> None:
@@ -316,119 +526,63 @@ _ACTOR_TYPES: Final = {
 }
 
 
-def _check_references(name: str, index: BundleIndex, chosen: list[str | None], out: Issues) -> None:
+def _check_references(
+    name: str, index: BundleIndex, verdicts: list[_Verdict | None], out: Issues
+) -> None:
     """Resolve every reference the SAS flows follow; unresolved or mistyped → error."""
-    for i, profile in enumerate(chosen):
-        if profile is None:
+    by_url, by_type_id = index.by_url, index.by_type_id
+    for i, v in enumerate(verdicts):
+        if v is None or not v.follow:
             continue
-        entry = as_dict(index.entries[i])
-        res = as_dict(entry.get("resource"))
-        full_url = entry.get("fullUrl")
-        rp = f"Bundle.entry[{i}].resource"
-        rtype = PROFILE_RESOURCE_TYPES.get(profile)
-        if rtype == "Slot":
-            _follow(
-                index, res.get("schedule"), full_url, ("Schedule",), name, f"{rp}.schedule", out
-            )
-            cpts_refs = cpts_references(res) if profile == Profile.SLOT_CPTS else ()
-            for si, ej, ref in cpts_refs:
-                _follow(
-                    index,
-                    ref,
-                    full_url,
-                    ("HealthcareService",),
-                    name,
-                    f"{rp}.serviceType[{si}].extension[{ej}].valueReference",
-                    out,
+        targets: list[int | None] = []
+        for literal, keys, types, path, strict_type in v.follow:
+            hit = None
+            for is_url, key in keys:  # BundleIndex.resolve, with the keys known
+                hit = by_url.get(key) if is_url else by_type_id.get(key)
+                if hit is not None:
+                    break
+            targets.append(hit)
+            if not literal:
+                continue
+            if hit is None:
+                out.error(
+                    "not-found",
+                    f"{name}: reference {literal!r} does not resolve to an entry of the Bundle",
+                    _at(path, v, i) + ".reference",
                 )
-        elif rtype == "Schedule":
-            targets = [
-                _follow(
-                    index,
-                    actor,
-                    full_url,
-                    _ACTOR_TYPES.get(profile, ()),
-                    name,
-                    f"{rp}.actor[{ai}]",
-                    out,
-                    strict_type=profile == Profile.SCHEDULE_SOS,
+                continue
+            target = verdicts[hit]
+            target_type = target.rtype if target is not None else None
+            if types and target_type not in types:
+                report = out.error if strict_type else out.warning
+                report(
+                    "value",
+                    f"{name}: {literal!r} resolves to a {target_type}, expected "
+                    f"{' or '.join(types)}",
+                    _at(path, v, i) + ".reference",
                 )
-                for ai, actor in enumerate(as_list(res.get("actor")))
-            ]
-            if profile == Profile.SCHEDULE_PS:
-                _check_ps_schedule_pair(index, targets, name, rp, out)
-        elif rtype == "PractitionerRole" and res.get("practitioner") is not None:
-            _follow(
-                index,
-                res.get("practitioner"),
-                full_url,
-                ("Practitioner",),
-                name,
-                f"{rp}.practitioner",
-                out,
-            )
-        elif rtype == "HealthcareService":
-            _follow(
-                index,
-                res.get("providedBy"),
-                full_url,
-                ("Organization",),
-                name,
-                f"{rp}.providedBy",
-                out,
-            )
-        elif rtype == "Location" and res.get("managingOrganization") is not None:
-            _follow(
-                index,
-                res.get("managingOrganization"),
-                full_url,
-                ("Organization",),
-                name,
-                f"{rp}.managingOrganization",
-                out,
+        if v.pair:
+            _check_ps_schedule_pair(
+                index, verdicts, targets, name, f"Bundle.entry[{i}].resource", out
             )
 
 
-def _follow(
-    index: BundleIndex,
-    ref: Any,
-    full_url: Any,
-    types: tuple[str, ...],
-    name: str,
-    path: str,
-    out: Issues,
-    *,
-    strict_type: bool = True,
-) -> int | None:
-    literal = as_dict(ref).get("reference")
-    if not isinstance(literal, str) or literal.startswith("#"):
-        return None  # shape problems are reported by the resource's own profile
-    hit = index.resolve(literal, full_url)
-    if hit is None:
-        out.error(
-            "not-found",
-            f"{name}: reference {literal!r} does not resolve to an entry of the Bundle",
-            f"{path}.reference",
-        )
-        return None
-    target_type = index.resource(hit).get("resourceType")
-    if types and target_type not in types:
-        report = out.error if strict_type else out.warning
-        report(
-            "value",
-            f"{name}: {literal!r} resolves to a {target_type}, expected {' or '.join(types)}",
-            f"{path}.reference",
-        )
-    return hit
+def _at(path: str, v: _Verdict, i: int) -> str:
+    return path.replace(_HERE, str(i)) if v.templated else path
 
 
 def _check_ps_schedule_pair(
-    index: BundleIndex, targets: list[int | None], name: str, rp: str, out: Issues
+    index: BundleIndex,
+    verdicts: list[_Verdict | None],
+    targets: list[int | None],
+    name: str,
+    rp: str,
+    out: Issues,
 ) -> None:
     """§2.2 / GAP: Schedule.actor = the Practitioner AND its PractitionerRole (FAQ 12)."""
-    resolved = [(t, index.resource(t)) for t in targets if t is not None]
-    practitioners = [t for t, r in resolved if r.get("resourceType") == "Practitioner"]
-    roles = [r for _, r in resolved if r.get("resourceType") == "PractitionerRole"]
+    resolved = [(t, verdicts[t]) for t in targets if t is not None]
+    practitioners = [t for t, r in resolved if r is not None and r.rtype == "Practitioner"]
+    roles = [r for _, r in resolved if r is not None and r.rtype == "PractitionerRole"]
     if resolved and (not practitioners or not roles):
         out.warning(
             "required",
@@ -438,13 +592,13 @@ def _check_ps_schedule_pair(
         )
         return
     for role in roles:
-        literal = as_dict(role.get("practitioner")).get("reference")
-        if not isinstance(literal, str):
+        literal = role.role_practitioner
+        if literal is None:
             continue
-        role_entry = index.by_type_id.get(f"PractitionerRole/{role.get('id')}")
-        role_url = (
-            as_dict(index.entries[role_entry]).get("fullUrl") if role_entry is not None else None
-        )
+        # the role is looked up again by Type/id: its first entry gives the fullUrl
+        role_entry = index.by_type_id.get(role.role_key)
+        role_verdict = verdicts[role_entry] if role_entry is not None else None
+        role_url = role_verdict.full_url if role_verdict is not None else None
         if index.resolve(literal, role_url) not in practitioners:
             out.warning(
                 "value",

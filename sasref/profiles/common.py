@@ -159,6 +159,14 @@ def _has_empty(root: Any) -> bool:
         dumped = orjson.dumps(root)
     except (TypeError, orjson.JSONEncodeError):
         dumped = b'""'
+    return has_empty_dumped(root, dumped)
+
+
+def has_empty_dumped(root: Any, dumped: bytes) -> bool:
+    """:func:`_has_empty` when the compact JSON of ``root`` (``orjson.dumps(root)``) is known.
+
+    ``dumped`` must be exactly that (or any bytes holding ``""``, which forces the walk).
+    """
     if (
         b'""' not in dumped
         and b"null" not in dumped

@@ -11,6 +11,7 @@ as a fallback (entries without ``fullUrl``) it matches the entry whose resource 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Final
 
 from sasref.profiles.common import as_dict, split_reference
@@ -19,15 +20,41 @@ _HISTORY: Final = re.compile(r"/_history/[^/]*$")
 _RESTFUL: Final = re.compile(r"^(.*)/[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}$")
 
 
+@lru_cache(maxsize=16384)
+def lookup_keys(literal: str, from_full_url: str | None) -> tuple[tuple[bool, str], ...]:
+    """Where ``literal`` (seen from the entry at ``from_full_url``) may be found, in order:
+    ``(True, fullUrl)`` or ``(False, "Type/id")`` keys of a :class:`BundleIndex`.
+
+    A pure function of two strings, cached: an editor's answers repeat the same references
+    and fullUrls search after search (the regular expressions are the cost of a resolution).
+    """
+    if literal.startswith("#"):
+        return ()
+    if "/_history/" in literal:
+        literal = _HISTORY.sub("", literal)
+    keys = [(True, literal)]
+    absolute = "://" in literal or literal.startswith("urn:")
+    if not absolute and from_full_url is not None:
+        m = _RESTFUL.match(from_full_url)
+        if m:
+            keys.append((True, f"{m.group(1)}/{literal}"))
+    parts = split_reference(literal)
+    if parts is not None:
+        keys.append((False, f"{parts[0]}/{parts[1]}"))
+    return tuple(keys)
+
+
 class BundleIndex:
     """Entries of a Bundle indexed by ``fullUrl`` and by ``Type/id``."""
 
     __slots__ = ("by_type_id", "by_url", "entries")
 
-    def __init__(self, entries: list[Any]) -> None:
+    def __init__(self, entries: list[Any], *, index: bool = True) -> None:
         self.entries = entries
         self.by_url: dict[str, int] = {}
         self.by_type_id: dict[str, int] = {}
+        if not index:  # the caller fills by_url and by_type_id (same rules as below)
+            return
         for i, entry in enumerate(entries):
             entry = as_dict(entry)
             full_url = entry.get("fullUrl")
@@ -40,24 +67,13 @@ class BundleIndex:
 
     def resolve(self, literal: str, from_full_url: Any = None) -> int | None:
         """Index of the entry ``literal`` points to (from the entry at ``from_full_url``)."""
-        if literal.startswith("#"):
-            return None
-        if "/_history/" in literal:
-            literal = _HISTORY.sub("", literal)
-        hit = self.by_url.get(literal)
-        if hit is not None:
-            return hit
-        absolute = "://" in literal or literal.startswith("urn:")
-        if not absolute and isinstance(from_full_url, str):
-            m = _RESTFUL.match(from_full_url)
-            if m:
-                hit = self.by_url.get(f"{m.group(1)}/{literal}")
-                if hit is not None:
-                    return hit
-        parts = split_reference(literal)
-        if parts is None:
-            return None
-        return self.by_type_id.get(f"{parts[0]}/{parts[1]}")
+        keys = lookup_keys(literal, from_full_url if isinstance(from_full_url, str) else None)
+        by_url, by_type_id = self.by_url, self.by_type_id
+        for is_url, key in keys:
+            hit = by_url.get(key) if is_url else by_type_id.get(key)
+            if hit is not None:
+                return hit
+        return None
 
     def resource(self, index: int) -> dict[str, Any]:
         return as_dict(as_dict(self.entries[index]).get("resource"))

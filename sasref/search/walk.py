@@ -15,7 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
+
+import orjson
 
 from sasref.errors import InvalidDateTime
 from sasref.fhir.codes import (
@@ -154,18 +156,21 @@ class _Walker:
         self.modes: dict[str, str | None] = {}
         #: of_type() answers, memoised: by_ref is complete once built, the walk asks twice.
         self._of_type: dict[str, list[tuple[str, Json]]] = {}
+        #: CPTS links read without a problem, by HealthcareService reference (_cpts_links)
+        self.links: dict[str, CptsLink] = {}
+        by_ref, modes = self.by_ref, self.modes
         for i, entry in enumerate(bundle.get("entry") or []):
             resource = entry.get("resource") if isinstance(entry, dict) else None
             if not isinstance(resource, dict) or "resourceType" not in resource:
                 self.problem("invalid-entry", f"entry {i} has no resource")
                 continue
             key = f"{resource['resourceType']}/{resource.get('id')}"
-            self.by_ref[key] = resource
+            by_ref[key] = resource
             full_url = entry.get("fullUrl")
             if isinstance(full_url, str):
-                self.by_ref.setdefault(full_url, resource)
+                by_ref.setdefault(full_url, resource)
             mode = (entry.get("search") or {}).get("mode")
-            self.modes[key] = mode
+            modes[key] = mode
             if mode is None:
                 self.problem("missing-search-mode", "entry without search.mode", key)
 
@@ -312,6 +317,13 @@ def _cpts_links(w: _Walker, key: str, slot: Json) -> tuple[CptsLink, ...]:
             if ext.get("url") != EXT_SLOT_SERVICE_TYPE_R5:
                 continue
             ref = (ext.get("valueReference") or {}).get("reference", "")
+            # the link is a function of the reference alone: once per walk when it reads
+            # without a problem (a problem names the slot: then read it for every slot)
+            known = w.links.get(ref) if ref.__class__ is str else None
+            if known is not None:
+                links.append(known)
+                continue
+            before = len(w.problems)
             hcs = w.resolve(ext.get("valueReference"), key)
             org = w.resolve(hcs.get("providedBy"), ref) if hcs else None
             finess = _identifier(org, IDNST_SYSTEM) if org else None
@@ -323,14 +335,15 @@ def _cpts_links(w: _Walker, key: str, slot: Json) -> tuple[CptsLink, ...]:
                 ),
                 None,
             )
-            links.append(
-                CptsLink(
-                    finess=prefix_structure_id(finess) if finess else None,
-                    name=(org or {}).get("name"),
-                    phone=telecom,
-                    healthcare_service=ref,
-                )
+            link = CptsLink(
+                finess=prefix_structure_id(finess) if finess else None,
+                name=(org or {}).get("name"),
+                phone=telecom,
+                healthcare_service=ref,
             )
+            if len(w.problems) == before and ref.__class__ is str:
+                w.links[ref] = link
+            links.append(link)
         if _codes([st], TRE_R66_CATEGORIE_ETABLISSEMENT) and not st.get("extension"):
             w.problem("cpts-without-reference", "604 serviceType without its extension", key)
     return tuple(links)
@@ -343,11 +356,91 @@ def _prefixed(w: _Walker, value: str, where: str, structure: bool = False) -> st
     return fixed
 
 
+#: What a Slot alone gives (:func:`_slot` and, without a CPTS reference, :func:`_cpts_links`),
+#: by the Slot's JSON and the key it is known by (``Slot/<id>``, or a relative fullUrl):
+#: ``(CPTS references to follow, problems before, problems of _slot, the OfferedSlot without
+#: its CPTS links)``. A pure function of those: an editor sends mostly the same Slots search
+#: after search (as for the instants above); what depends on other entries (the CPTS links)
+#: is resolved at every walk.
+_SLOTS: dict[
+    tuple[bytes, bool, str],
+    tuple[bool, tuple[Problem, ...], tuple[Problem, ...], OfferedSlot | None],
+] = {}
+_SLOTS_MAX: Final = 20_000
+_DUMPS: Final = orjson.dumps
+#: A key must be the JSON of plain JSON values: datetimes and subclasses of str/int/dict/list
+#: (serialised like their base, checked differently) make orjson raise, and go uncached.
+_EXACT: Final = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
+_JSON_ERRORS: Final = (TypeError, orjson.JSONEncodeError)
+
+
+def _with_cpts(o: OfferedSlot, cpts: tuple[CptsLink, ...]) -> OfferedSlot:
+    """``dataclasses.replace(o, cpts=cpts)``, without its introspection (hot path)."""
+    return OfferedSlot(
+        o.id,
+        o.start,
+        o.end,
+        o.types,
+        o.consultation_types,
+        o.motifs,
+        o.reason,
+        o.booking_url,
+        o.specialties,
+        o.specialty_texts,
+        cpts,
+        o.schedule,
+    )
+
+
+def _read_slot(w: _Walker, key: str, slot: Json, cpts: bool) -> OfferedSlot | None:
+    """``_slot(w, key, slot, _cpts_links(w, key, slot) if cpts else ())``, at most once per
+    distinct Slot (see :data:`_SLOTS`): same result, same problems in the same order."""
+    try:
+        cache_key: tuple[bytes, bool, str] | None = (_DUMPS(slot, option=_EXACT), cpts, key)
+    except _JSON_ERRORS:  # not plain JSON: no key, read directly
+        cache_key = None
+    known = _SLOTS.get(cache_key) if cache_key is not None else None
+    problems = w.problems
+    if known is not None:
+        linked, before, own, offered = known
+        links: tuple[CptsLink, ...] = ()
+        if linked:
+            links = _cpts_links(w, key, slot)
+        else:
+            problems.extend(before)
+        problems.extend(own)
+        return _with_cpts(offered, links) if links and offered is not None else offered
+    p0 = len(problems)
+    links = _cpts_links(w, key, slot) if cpts else ()
+    p1 = len(problems)
+    offered = _slot(w, key, slot, links)
+    if cache_key is not None:
+        if len(_SLOTS) >= _SLOTS_MAX:
+            _SLOTS.clear()
+        _SLOTS[cache_key] = (
+            bool(links),
+            () if links else tuple(problems[p0:p1]),
+            tuple(problems[p1:]),
+            _with_cpts(offered, ()) if links and offered is not None else offered,
+        )
+    return offered
+
+
 def _walk_ps(w: _Walker, graph: OfferGraph, slots: list[tuple[str, Json]]) -> None:
+    #: schedule reference → the place its slots go to, when reaching it raised no problem
+    #: (then every slot of that Schedule reaches the same place the same way).
+    places: dict[str, PlaceOffer] = {}
     for key, slot in slots:
-        offered = _slot(w, key, slot, _cpts_links(w, key, slot))
+        offered = _read_slot(w, key, slot, True)
         if offered is None:
             continue
+        schedule_ref = slot.get("schedule")
+        literal = schedule_ref.get("reference") if schedule_ref.__class__ is dict else None
+        known = places.get(literal) if literal.__class__ is str else None
+        if known is not None:
+            known.slots.append(offered)
+            continue
+        before = len(w.problems)
         schedule = w.resolve(slot.get("schedule"), key)
         if schedule is None:
             w.problem("orphan-slot", "slot without a resolvable Schedule", key)
@@ -380,10 +473,13 @@ def _walk_ps(w: _Walker, graph: OfferGraph, slots: list[tuple[str, Json]]) -> No
             )
             graph.practitioners[idnps] = offer
         place_key = role_ref or str(schedule.get("id"))
+        clean = len(w.problems) == before
         place = offer.places.get(place_key)
         if place is None:
             place = _place(w, place_key, role)
             offer.places[place_key] = place
+        if clean and literal.__class__ is str:
+            places[literal] = place
         place.slots.append(offered)
 
 
@@ -454,7 +550,7 @@ def _walk_sos(w: _Walker, graph: OfferGraph, slots: list[tuple[str, Json]]) -> N
             )
     by_schedule = {k: fp for a in graph.associations.values() for k, fp in a.fixed_points.items()}
     for key, slot in slots:
-        offered = _slot(w, key, slot, ())
+        offered = _read_slot(w, key, slot, False)
         if offered is None:
             continue
         ref = offered.schedule or ""
