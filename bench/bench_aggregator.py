@@ -139,10 +139,10 @@ def _forget_verdicts() -> None:
     """Empty the caches that make a known answer cheap to re-read (entry verdicts, reference
     lookup keys, instants, slot readings, instant texts)."""
     from sasref.aggregator import consolidate
-    from sasref.profiles import bundle, common, references
+    from sasref.profiles import common, entries, references
     from sasref.search import walk
 
-    bundle._ENTRY_VERDICTS.clear()
+    entries.ENTRY_VERDICTS.clear()
     references.lookup_keys.cache_clear()
     common._parse_instant_text.cache_clear()
     walk._parse_datetime.cache_clear()

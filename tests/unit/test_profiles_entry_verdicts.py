@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from sasref.profiles import validate
-from sasref.profiles.bundle import _ENTRY_VERDICTS
+from sasref.profiles.entries import ENTRY_VERDICTS
 
 
 def _bundle(slot: dict[str, Any], before: int) -> dict[str, Any]:
@@ -54,9 +54,9 @@ def _expressions(outcome: dict[str, Any]) -> list[str]:
 
 def test_second_run_is_identical() -> None:
     bundle = _bundle(copy.deepcopy(_SLOT), 0)
-    _ENTRY_VERDICTS.clear()
+    ENTRY_VERDICTS.clear()
     first = validate(bundle, mode="tolerant")
-    assert _ENTRY_VERDICTS  # the verdicts were kept
+    assert ENTRY_VERDICTS  # the verdicts were kept
     second = validate(bundle, mode="tolerant")
     assert json.dumps(first) == json.dumps(second)
     assert validate(bundle, mode="strict") != first  # the mode is part of the key

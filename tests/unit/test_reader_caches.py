@@ -21,7 +21,7 @@ from sasref.aggregator.consolidate import iso_ms
 from sasref.aggregator.offers import check_profiles
 from sasref.clock import PARIS
 from sasref.fhir.systems import EXT_SLOT_SERVICE_TYPE_R5, Profile
-from sasref.profiles import bundle as profile_bundle
+from sasref.profiles import entries as profile_entries
 from sasref.profiles import validate
 from sasref.profiles.common import _has_empty
 from sasref.search import walk as search_walk
@@ -95,7 +95,7 @@ def _ps_answer(schedule: str = "Schedule/s1") -> dict[str, Any]:
 
 
 def _forget() -> None:
-    profile_bundle._ENTRY_VERDICTS.clear()
+    profile_entries.ENTRY_VERDICTS.clear()
     search_walk._SLOTS.clear()
 
 
@@ -159,8 +159,8 @@ def test_the_empty_screen_from_verdicts_is_the_plain_rule(
     for entry, resource in zip(entries, resources, strict=False):
         entry["resource"] = resource
     bundle = {"resourceType": "Bundle", **top, "entry": entries}
-    verdicts = profile_bundle._verdicts(entries, Profile.BUNDLE_PS, False)
-    assert profile_bundle._bundle_has_empty(bundle, verdicts) is _has_empty(bundle)
+    verdicts = profile_entries.entry_verdicts(entries, Profile.BUNDLE_PS, False)
+    assert profile_entries.bundle_has_empty(bundle, verdicts) is _has_empty(bundle)
 
 
 def test_the_walk_is_the_same_cold_and_warm() -> None:
