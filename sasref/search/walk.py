@@ -12,7 +12,6 @@ any IDNST type system, unprefixed identifiers, ``+`` offsets decoded to a space.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Final
@@ -29,6 +28,16 @@ from sasref.fhir.codes import (
 )
 from sasref.fhir.datetimes import parse_datetime
 from sasref.fhir.systems import EXT_SLOT_SERVICE_TYPE_R5, IDNPS_SYSTEM, IDNST_SYSTEM
+from sasref.search.graph import (
+    CptsLink,
+    FixedPointOffer,
+    OfferedSlot,
+    OfferGraph,
+    PlaceOffer,
+    PractitionerOffer,
+    Problem,
+    SosOffer,
+)
 from sasref.search.query import prefix_practitioner_id, prefix_structure_id
 
 __all__ = [
@@ -49,104 +58,6 @@ Json = dict[str, Any]
 #: of neighbouring slots): parsing each distinct string once is a large share of the walk.
 #: datetimes are immutable, so sharing them is safe; failures are not cached (lru_cache).
 _parse_datetime = lru_cache(maxsize=16384)(parse_datetime)
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """Something off in a Bundle that the walker tolerated (or had to drop)."""
-
-    code: str  # e.g. "missing-search-mode", "wrong-total", "unresolved-reference"
-    message: str
-    where: str | None = None  # "Slot/abc"
-
-
-@dataclass(frozen=True, slots=True)
-class CptsLink:
-    finess: str | None
-    name: str | None
-    phone: str | None
-    healthcare_service: str  # "HealthcareService/<id>"
-
-
-@dataclass(frozen=True, slots=True)
-class OfferedSlot:
-    id: str
-    start: datetime
-    end: datetime
-    types: tuple[str, ...]
-    consultation_types: tuple[str, ...]
-    motifs: tuple[str, ...]
-    reason: str | None
-    booking_url: str | None
-    specialties: tuple[str, ...] = ()  # TRE_R38 codes
-    specialty_texts: tuple[str, ...] = ()  # text-only specialties (FAQ 9)
-    cpts: tuple[CptsLink, ...] = ()
-    schedule: str | None = None  # "Schedule/<id>"
-
-
-@dataclass(slots=True)
-class PlaceOffer:
-    role: str  # "PractitionerRole/<id>"
-    location_id: str | None = None
-    name: str | None = None
-    line: str | None = None
-    postal_code: str | None = None
-    city: str | None = None
-    structure_id: str | None = None
-    phone: str | None = None
-    slots: list[OfferedSlot] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class PractitionerOffer:
-    id: str  # prefixed IDNPS
-    family: str | None = None
-    given: str | None = None
-    places: dict[str, PlaceOffer] = field(default_factory=dict)  # by role reference
-
-    @property
-    def slots(self) -> list[OfferedSlot]:
-        return [s for place in self.places.values() for s in place.slots]
-
-
-@dataclass(slots=True)
-class FixedPointOffer:
-    location: str  # "Location/<id>"
-    identifier: str | None = None
-    name: str | None = None
-    line: str | None = None
-    postal_code: str | None = None
-    city: str | None = None
-    phone: str | None = None
-    hours: list[Json] = field(default_factory=list)
-    slots: list[OfferedSlot] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class SosOffer:
-    siret: str | None
-    name: str | None = None
-    phone: str | None = None
-    fixed_points: dict[str, FixedPointOffer] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class OfferGraph:
-    """Everything one searchset offered, plus what was wrong with it."""
-
-    kind: str  # "ps" | "cpts" | "sos" | "empty"
-    declared_total: int | None
-    practitioners: dict[str, PractitionerOffer] = field(default_factory=dict)
-    associations: dict[str, SosOffer] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def slots(self) -> list[OfferedSlot]:
-        out = [s for p in self.practitioners.values() for s in p.slots]
-        out += [
-            s for a in self.associations.values() for f in a.fixed_points.values() for s in f.slots
-        ]
-        return out
 
 
 class _Walker:
