@@ -47,11 +47,11 @@ import json
 import statistics
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bench._child import child_server, serve_until_stdin_closes
 from sasref import eventloop
 from sasref.aggregator import (
     Aggregator,
@@ -65,7 +65,6 @@ from sasref.directory.model import Address, EditorInfo, Place, Practitioner
 from sasref.search import OfferCatalog, SlotView, build_searchset, parse_query
 
 NOW = datetime(2024, 6, 12, 9, 0, tzinfo=PARIS)
-_REPO = Path(__file__).resolve().parents[1]
 LATENCY = 0.200  # s: see the module docstring
 INFORMATIONAL_LATENCIES = (0.050, 0.500)  # s: the ends of the range, informational rows
 _ADDRESS = Address("1 rue X", "33000", "Bordeaux", "33063", "33", 44.84, -0.58)
@@ -238,24 +237,11 @@ THROUGHPUT_BOUND = 120.0
 async def _serve_fleet() -> None:
     """Child process: the ecosystem's editors on one loopback port (the platform it also starts
     stays idle); prints ``port`` once listening, exits when its stdin closes or after a bound."""
-    import sys
-    import threading
-
     ecosystem = _ecosystem()
     running = await ecosystem.serve("127.0.0.1", port=0, fleet_port=0)
-    loop, closed = asyncio.get_running_loop(), asyncio.Event()
-
-    def watch_stdin() -> None:
-        sys.stdin.buffer.read()  # EOF: the bench closed the pipe or died
-        loop.call_soon_threadsafe(closed.set)
-
-    threading.Thread(target=watch_stdin, daemon=True).start()
-    print(running.fleet_url.rstrip("/").rsplit(":", 1)[1], flush=True)
+    port = int(running.fleet_url.rstrip("/").rsplit(":", 1)[1])
     try:
-        async with asyncio.timeout(FLEET_START_BOUND + THROUGHPUT_BOUND + 60):
-            await closed.wait()
-    except TimeoutError:
-        pass
+        await serve_until_stdin_closes(port, FLEET_START_BOUND + THROUGHPUT_BOUND + 60)
     finally:
         await running.stop()
 
@@ -265,22 +251,11 @@ async def _throughput_two_processes(
 ) -> tuple[float, float, float]:
     """The 40 editors in a child process on loopback; platform and load here, through
     :func:`sasref.aggregator.fanout_http_client` over real sockets."""
-    import sys
-
     from sasref.platform import create_app as create_platform
 
-    child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.bench_aggregator", "--serve-fleet",
-        cwd=_REPO,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
+    fleet = child_server("bench.bench_aggregator", "--serve-fleet", start_bound=FLEET_START_BOUND)
+    async with fleet as fleet_port:
         ecosystem = _ecosystem()  # same seed and clock: the same editors as the child's
-        assert child.stdout is not None
-        async with asyncio.timeout(FLEET_START_BOUND):
-            line = await child.stdout.readline()
-        fleet_port = int(line)
         infos = [s.info() for s in ecosystem.socket_editors("127.0.0.1", fleet_port)]
         async with fanout_http_client(timeout=httpx.Timeout(30.0)) as editors:
             platform = create_platform(ecosystem.platform_settings(editors, infos))
@@ -289,15 +264,6 @@ async def _throughput_two_processes(
                 transport=transport, base_url="https://sas.test", timeout=httpx.Timeout(30.0)
             ) as client:
                 return await _load(client, regulators, searches)
-    finally:
-        if child.stdin is not None:
-            child.stdin.close()
-        try:
-            async with asyncio.timeout(10):
-                await child.wait()
-        except TimeoutError:
-            child.kill()
-            await child.wait()
 
 
 def _row(metric: str, value: float, target: str = "report", ok: bool = True) -> dict[str, Any]:

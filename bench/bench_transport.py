@@ -21,15 +21,14 @@ import asyncio
 import json
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bench._child import child_server, serve_until_stdin_closes
 from sasref import eventloop
 from sasref.aggregator.transport import FanOutTransport
 
-_REPO = Path(__file__).resolve().parents[1]
 REQUESTS = 2000
 CONCURRENCY = 20
 WARMUP = 200
@@ -59,8 +58,6 @@ def _body() -> bytes:
 async def _serve() -> None:
     """Child process: one ASGI app answering every GET with the same bytes; prints its port,
     exits when its stdin closes (the bench ended or died) or after a bound."""
-    import threading
-
     import uvicorn
 
     from mocks.serving import QuietServer, bound_port, listening_socket
@@ -82,19 +79,8 @@ async def _serve() -> None:
         if task.done():
             raise RuntimeError("uvicorn did not start")
         await asyncio.sleep(0.01)
-    loop, closed = asyncio.get_running_loop(), asyncio.Event()
-
-    def watch_stdin() -> None:
-        sys.stdin.buffer.read()
-        loop.call_soon_threadsafe(closed.set)
-
-    threading.Thread(target=watch_stdin, daemon=True).start()
-    print(bound_port(sock), flush=True)
     try:
-        async with asyncio.timeout(START_BOUND + 4 * RUN_BOUND):
-            await closed.wait()
-    except TimeoutError:
-        pass
+        await serve_until_stdin_closes(bound_port(sock), START_BOUND + 4 * RUN_BOUND)
     finally:
         server.should_exit = True
         await task
@@ -119,17 +105,8 @@ async def _measure(transport: httpx.AsyncBaseTransport, url: str) -> tuple[float
 
 
 async def _compare() -> dict[str, tuple[float, float]]:
-    child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.bench_transport", "--serve",
-        cwd=_REPO,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        assert child.stdout is not None
-        async with asyncio.timeout(START_BOUND):
-            line = await child.stdout.readline()
-        url = f"http://127.0.0.1:{int(line)}/fhir/Slot?schedule.actor:Practitioner.identifier=x"
+    async with child_server("bench.bench_transport", "--serve", start_bound=START_BOUND) as port:
+        url = f"http://127.0.0.1:{port}/fhir/Slot?schedule.actor:Practitioner.identifier=x"
         best: dict[str, tuple[float, float]] = {}
         for _ in range(ROUNDS):  # alternate, keep each one's best: other load only adds noise
             for name, make in (
@@ -140,15 +117,6 @@ async def _compare() -> dict[str, tuple[float, float]]:
                 previous = best.get(name, (0.0, float("inf")))
                 best[name] = (max(rate, previous[0]), min(cpu_us, previous[1]))
         return best
-    finally:
-        if child.stdin is not None:
-            child.stdin.close()
-        try:
-            async with asyncio.timeout(10):
-                await child.wait()
-        except TimeoutError:
-            child.kill()
-            await child.wait()
 
 
 def _row(metric: str, value: float, target: str = "report", ok: bool = True) -> dict[str, Any]:

@@ -11,6 +11,16 @@ Pure: no I/O.
 from __future__ import annotations
 
 from sasref.search.bundle import build_searchset, empty_searchset, slot_matches
+from sasref.search.graph import (
+    CptsLink,
+    FixedPointOffer,
+    OfferedSlot,
+    OfferGraph,
+    PlaceOffer,
+    PractitionerOffer,
+    Problem,
+    SosOffer,
+)
 from sasref.search.query import (
     MAX_IDENTIFIERS,
     QueryError,
@@ -21,17 +31,7 @@ from sasref.search.query import (
     parse_slot_query,
 )
 from sasref.search.views import OfferCatalog, SlotView
-from sasref.search.walk import (
-    CptsLink,
-    FixedPointOffer,
-    OfferedSlot,
-    OfferGraph,
-    PlaceOffer,
-    PractitionerOffer,
-    Problem,
-    SosOffer,
-    walk_searchset,
-)
+from sasref.search.walk import walk_searchset
 
 __all__ = [
     "MAX_IDENTIFIERS",

@@ -40,17 +40,7 @@ from sasref.search.graph import (
 )
 from sasref.search.query import prefix_practitioner_id, prefix_structure_id
 
-__all__ = [
-    "CptsLink",
-    "FixedPointOffer",
-    "OfferGraph",
-    "OfferedSlot",
-    "PlaceOffer",
-    "PractitionerOffer",
-    "Problem",
-    "SosOffer",
-    "walk_searchset",
-]
+__all__ = ["walk_searchset"]
 
 Json = dict[str, Any]
 
