@@ -13,6 +13,11 @@ be down or slow; nothing may be lost and changes must arrive in the order they h
 * a transport error, ``408``, ``429`` or a ``5xx`` keeps the push at the head of the queue and
   schedules the next attempt with exponential backoff (on the injected clock) — later pushes wait
   behind it, which is what keeps the order;
+* ``401``/``403`` refuse the **caller**, not the appointment (the SAS checks the editor's mTLS
+  client certificate, digest §11: a certificate naming another editor, or none): the push stays
+  pending at the head of the queue with the OperationOutcome's diagnostics in ``last_error``
+  (``GET /admin/outbox``), a warning is logged and the next attempt follows the backoff — once
+  the certificate is fixed, everything goes through in order, nothing lost;
 * any other ``4xx`` is a refusal that resending cannot fix: the push is ``rejected`` (kept, with
   the OperationOutcome's diagnostics, for the editor's support) and the queue moves on;
 * :meth:`~AppointmentOutbox.run` flushes periodically (the editor app starts it in the
@@ -33,12 +38,20 @@ import httpx
 from sasref.background import Backoff, Periodic
 from sasref.clock import Clock
 
-__all__ = ["RETRYABLE_STATUSES", "AppointmentOutbox", "Push", "PushState"]
+__all__ = [
+    "CALLER_REFUSED_STATUSES",
+    "RETRYABLE_STATUSES",
+    "AppointmentOutbox",
+    "Push",
+    "PushState",
+]
 
 log = logging.getLogger(__name__)
 
 FHIR_JSON = "application/fhir+json"
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+#: The SAS refuses the editor itself (its certificate): held and retried, not rejected.
+CALLER_REFUSED_STATUSES = frozenset({401, 403})
 
 
 class PushState(StrEnum):
@@ -164,6 +177,12 @@ class AppointmentOutbox:
             return True
         detail = _diagnostics(response)
         if response.status_code in RETRYABLE_STATUSES:
+            return self._retry_later(push, response.status_code, detail)
+        if response.status_code in CALLER_REFUSED_STATUSES:
+            log.warning(
+                "INT_R03 push %s held: the SAS refuses this editor (HTTP %s: %s)",
+                push.seq, response.status_code, detail,
+            )  # fmt: skip
             return self._retry_later(push, response.status_code, detail)
         push.state = PushState.REJECTED
         push.last_error = f"HTTP {response.status_code}: {detail}"

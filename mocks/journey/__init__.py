@@ -30,6 +30,13 @@ Modules: :mod:`~mocks.journey.model` (settings, URLs, value types), :mod:`~mocks
 :mod:`~mocks.journey.demo` (fixed ports, ready line, ``python -m mocks.journey``); sockets,
 servers and in-process routing are :mod:`mocks.serving`'s, shared with :mod:`mocks.ecosystem`.
 
+**mTLS** (digest §11, ``JourneySettings(tls=TlsSettings(directory))``, sockets only,
+:mod:`~mocks.journey.tls`): each editor's FHIR API (searches, INT_R02) also listens on an
+mTLS-only ``https`` port requiring the SAS client certificate, which the platform presents; the
+platform's INT_R03 ``/fhir/Appointment`` listens on an mTLS port requiring a registered
+editor's certificate, which each editor's outbox presents. Pages stay on the http ports (there
+``/fhir`` answers 403).
+
 In process every host is an ``httpx.ASGITransport`` (``https://psc.test``, ``https://sas.test``,
 ``https://editeur-01.test``, ``https://lrm.test``). On sockets each app gets its own uvicorn
 server on a free port of ``127.0.0.1`` (its URLs, redirect URIs and the ``Slot.comment`` booking
@@ -46,9 +53,11 @@ from mocks.journey.demo import (
     editors_range,
     journey_banner,
     journey_hints,
+    last_port,
     main,
     ready_line,
     run_journey_demo,
+    tls_hints,
 )
 from mocks.journey.model import (
     DEMO_PATIENT,
@@ -59,8 +68,10 @@ from mocks.journey.model import (
     JourneySettings,
     JourneyUrls,
     SlotTarget,
+    TlsSettings,
     default_clock,
 )
+from mocks.journey.tls import JourneyTls
 from mocks.serving import RebasedSlots
 
 __all__ = [
@@ -72,16 +83,20 @@ __all__ = [
     "Journey",
     "JourneyBooking",
     "JourneySettings",
+    "JourneyTls",
     "JourneyUrls",
     "RebasedSlots",
     "SlotTarget",
+    "TlsSettings",
     "default_clock",
     "demo_ports",
     "editors_range",
     "journey_banner",
     "journey_hints",
+    "last_port",
     "main",
     "ready_line",
     "run_journey_demo",
+    "tls_hints",
     "token_or_login",
 ]

@@ -3,7 +3,10 @@ its PSC login, SAS IdP and INT_R03 server, the editors with booking pages, the f
 
 :func:`build` fills a :class:`~mocks.journey.core.Journey` for a set of :class:`JourneyUrls`
 (``https://*.test`` in process, ``http://127.0.0.1:<port>`` on sockets); nothing here starts a
-task or opens a socket.
+task or opens a socket. With mTLS (``journey.tls``, :mod:`mocks.journey.tls`) the editors' FHIR
+bases and the platform's INT_R03 base are the ``https`` ports of :class:`JourneyUrls`, the
+editors require the SAS client certificate, the platform's back-channel client presents it, each
+editor's client presents its own and the platform checks it on ``/fhir``.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from mocks.ecosystem import editor_settings, sas_agendas
+from mocks.ecosystem import sas_agendas
 from mocks.editor import EditorSettings
 from mocks.editor import create_app as create_editor
+from mocks.editor.shards import population_shards
 from mocks.editor_booking import BookingSettings, EditorBooking
 from mocks.journey.model import SAS_CLIENT_ID_OIDC, FhirOutage, JourneyUrls
 from mocks.lrm import LrmSettings
@@ -26,6 +30,7 @@ from mocks.lrm import create_app as create_lrm_app
 from mocks.psc import PscSettings
 from mocks.psc import create_app as create_psc
 from mocks.psc.fixtures import persona_role_table
+from mocks.serving import rebase_shard
 from sasref.aggregator import DEFAULT_CALL_DEADLINE, DEFAULT_OVERALL_DEADLINE
 from sasref.appointments.wiring import build_appointment_stack
 from sasref.auth import (
@@ -42,6 +47,7 @@ from sasref.auth import (
 )
 from sasref.auth.editor_sso import EditorSsoSettings
 from sasref.auth.login import SasLogin
+from sasref.auth.mtls import ClientCertificateCheck, RegisteredClients
 from sasref.lrm.messages import SAS_CLIENT_ID
 from sasref.platform import PlatformSettings
 from sasref.platform import create_app as create_platform
@@ -121,12 +127,24 @@ def build(
             secure_cookie=https,
         )
     )
-    # Back-channel clients, logged (notebooks show what the browser never sees).
-    sas_backend = j.client(event_hooks={"response": [j.logger("SAS")]})
+    # Back-channel clients, logged (notebooks show what the browser never sees); with mTLS the
+    # SAS's presents the SAS client certificate (searches, INT_R02), each editor's its own.
+    tls = j.tls
+    sas_tls: dict[str, Any] = {} if tls is None else {"verify": tls.sas_client_context()}
+    sas_backend = j.client(event_hooks={"response": [j.logger("SAS")]}, **sas_tls)
     editor_backend = j.client(event_hooks={"response": [j.logger("editor")]})
-    bases = {n: urls.editor_fhir(n) for n in j.editor_names}
-    for settings in editor_settings(j.population, j.clock, s.seed, bases):
-        app, booking = build_editor(journey, settings, urls, editor_backend, https)
+    expected = tls.sas_client if tls is not None else None
+    for i, shard in enumerate(population_shards(j.population)):
+        name = shard.editor.name
+        shard = rebase_shard(shard, urls.editor_fhir(name), urls.editors[name])
+        settings = EditorSettings.from_shard(
+            shard, clock=j.clock, seed=s.seed + i, expected_client=expected
+        )
+        http = editor_backend
+        if tls is not None:
+            hooks = {"response": [j.logger("editor")]}
+            http = j.client(event_hooks=hooks, verify=tls.editor_client_context(name))
+        app, booking = build_editor(journey, settings, urls, http, https)
         j.editor_apps[settings.name], j.bookings[settings.name] = app, booking
         if on_editor is not None:
             on_editor(settings.name)
@@ -188,6 +206,14 @@ def build(
     journey_routes(journey, platform)
     j.sas = platform
     j.outage = FhirOutage(platform)
+    j.sas_asgi = j.outage
+    if tls is not None:
+        # INT_R03 over mTLS: CN = a registered editor's name (followed live), OU EDITEUR.
+        service = platform.state.service
+        editors = RegisteredClients(
+            lambda: service.registry, ou=tls.settings.editor_ou, label="<a registered editor>"
+        )
+        j.sas_asgi = ClientCertificateCheck(j.outage, expected=editors, path_prefix="/fhir")
     j.lrm_app = create_lrm_app(
         LrmSettings(
             client_id=j.lrm_client_id,

@@ -6,6 +6,7 @@ are :mod:`mocks.serving`'s (shared with :mod:`mocks.ecosystem`).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
@@ -27,6 +28,7 @@ from mocks.journey.model import (
     JourneyUrls,
     SlotTarget,
 )
+from mocks.journey.tls import JourneyTls
 from mocks.lrm import FakeLrm
 from mocks.population import Population, generate_population
 from mocks.psc import default_personas
@@ -76,6 +78,11 @@ class Journey:
         self.sync: RegulatorSync | None = None
         self.sas_login: SasLogin | None = None
         self.outage: FhirOutage | None = None
+        #: What the platform's servers run: :attr:`outage`, behind the INT_R03 client
+        #: certificate check with mTLS.
+        self.sas_asgi: Any = None
+        #: mTLS material (sockets with ``settings.tls`` only; :mod:`mocks.journey.tls`).
+        self.tls: JourneyTls | None = None
         #: In process: ``scheme://host`` → the app's ASGI transport.
         self.routes: dict[str, httpx.AsyncBaseTransport] = {}
         self._clients: list[httpx.AsyncClient] = []
@@ -284,14 +291,16 @@ class Journey:
     async def aclose(self) -> None:
         for booking in self.bookings.values():
             await booking.outbox.stop()
+        # Clients first: a TLS server's connection waits (up to 30 s) for its peer's
+        # close_notify when it shuts down under an open keep-alive connection.
+        for client in self._clients:
+            await client.aclose()
+        self._clients.clear()
         await self._servers.stop()
         if self.stack is not None:
             await self.stack.stop()
         if self.lrm.transport is not None:
             await self.lrm.transport.close()
-        for client in self._clients:
-            await client.aclose()
-        self._clients.clear()
         if self.sas is not None:
             await self.sas.state.service.aclose()
 
@@ -314,7 +323,8 @@ class Journey:
     async def serve(self, host: str = "127.0.0.1", ports: dict[str, int] | None = None
                     ) -> AsyncIterator[Journey]:  # fmt: skip
         """Every app on its own uvicorn server on ``host`` (free ports unless ``ports`` names
-        them: keys ``psc``, ``sas``, ``lrm`` and editor names)."""
+        them: keys ``psc``, ``sas``, ``lrm`` and editor names; with ``settings.tls`` also
+        ``sas:mtls`` and ``<editor>:mtls``, the mTLS ports)."""
         await self.start_serving(host, ports)
         try:
             yield self
@@ -339,23 +349,43 @@ class Journey:
         self._socket_mode = True
         wanted = ports or {}
         names = ["psc", "sas", "lrm", *self.editor_names]
-        sockets = bind_sockets(host, {name: wanted.get(name, 0) for name in names})
+        secure = [] if self.settings.tls is None else ["sas", *self.editor_names]
+        ports_wanted = {name: wanted.get(name, 0) for name in names}
+        ports_wanted.update({mtls(n): wanted.get(mtls(n), 0) for n in secure})
+        sockets = bind_sockets(host, ports_wanted)
         web_host = f"[{host}]" if ":" in host else host
         root = {n: f"http://{web_host}:{bound_port(s)}" for n, s in sockets.items()}
+        api = {n: f"https://{web_host}:{bound_port(sockets[mtls(n)])}" for n in secure}
         urls = JourneyUrls(
             psc=root["psc"], sas=root["sas"], lrm=root["lrm"],
             editors={n: root[n] for n in self.editor_names},
+            sas_api=api.get("sas"), editor_apis={n: api[n] for n in self.editor_names if n in api},
         )  # fmt: skip
         try:
+            if self.settings.tls is not None:
+                self.tls = await asyncio.to_thread(
+                    JourneyTls.create, self.settings.tls, self.editor_names, host
+                )
             build(self, urls, on_editor=progress("editor"))
         except BaseException:
             for sock in sockets.values():
                 sock.close()
             raise
-        apps: dict[str, Any] = {"psc": self.psc, "sas": self.outage, "lrm": self.lrm_app}
+        apps: dict[str, Any] = {"psc": self.psc, "sas": self.sas_asgi, "lrm": self.lrm_app}
         apps.update(self.editor_apps)
         for name in names:
             self._servers.start(name, apps[name], sockets[name])
+        if self.tls is not None:
+            # The same apps again on the mTLS ports: FHIR there, pages on the http ports.
+            self._servers.start(
+                mtls("sas"), self.sas_asgi, sockets[mtls("sas")], ssl_context=self.tls.sas_server()
+            )
+            editors_context = self.tls.editors_server()
+            for name in self.editor_names:
+                self._servers.start(
+                    mtls(name), self.editor_apps[name], sockets[mtls(name)],
+                    ssl_context=editors_context,
+                )  # fmt: skip
         try:
             await self._servers.wait_started(progress("server"))
         except OSError:
@@ -363,3 +393,8 @@ class Journey:
             raise
         await self._start()
         return urls
+
+
+def mtls(name: str) -> str:
+    """The key of ``name``'s mTLS port in :meth:`Journey.serve`'s ``ports`` (``sas:mtls``)."""
+    return f"{name}:mtls"

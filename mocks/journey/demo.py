@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 
-from mocks.journey.core import Journey
-from mocks.journey.model import JourneySettings, JourneyUrls
+from mocks.journey.core import Journey, mtls
+from mocks.journey.model import JourneySettings, JourneyUrls, TlsSettings
 from sasref import eventloop
 from sasref.auth import SsoMode
 from sasref.clock import Clock, SystemClock
@@ -16,14 +16,31 @@ from sasref.errors import ConfigurationError
 
 #: Offsets from the platform's port: PSC, LRM, first editor.
 PSC_OFFSET, LRM_OFFSET, EDITORS_OFFSET = 1, 2, 101
+#: With mTLS: the platform's INT_R03 port, the first editor's FHIR API port (at least; after
+#: the editors' http ports when there are more than 400 editors).
+SAS_MTLS_OFFSET, EDITORS_MTLS_OFFSET = 3, 501
 
 
-def demo_ports(editor_names: Iterable[str], port: int = 8000) -> dict[str, int]:
+def demo_ports(editor_names: Iterable[str], port: int = 8000, *, tls: bool = False
+               ) -> dict[str, int]:  # fmt: skip
     """Fixed ports for a hand-driven demo: SAS ``port``, PSC ``port+1``, LRM ``port+2``, editors
-    ``port+101``, ``port+102``, ..."""
+    ``port+101``, ``port+102``, ...; with ``tls`` also the platform's INT_R03 mTLS port
+    ``port+3`` and the editors' FHIR mTLS ports ``port+501``, ``port+502``, ..."""
+    names = list(editor_names)
     ports = {"sas": port, "psc": port + PSC_OFFSET, "lrm": port + LRM_OFFSET}
-    ports.update({name: port + EDITORS_OFFSET + i for i, name in enumerate(editor_names)})
+    ports.update({name: port + EDITORS_OFFSET + i for i, name in enumerate(names)})
+    if tls:
+        first = port + max(EDITORS_MTLS_OFFSET, EDITORS_OFFSET + len(names))
+        ports[mtls("sas")] = port + SAS_MTLS_OFFSET
+        ports.update({mtls(name): first + i for i, name in enumerate(names)})
     return ports
+
+
+def last_port(editors: int, port: int = 8000, *, tls: bool = False) -> int:
+    """The highest port :func:`demo_ports` uses."""
+    if not tls:
+        return port + EDITORS_OFFSET + editors - 1
+    return port + max(EDITORS_MTLS_OFFSET, EDITORS_OFFSET + editors) + editors - 1
 
 
 def editors_range(urls: JourneyUrls) -> str:
@@ -43,10 +60,40 @@ def ready_line(journey: Journey) -> str:
     assert urls is not None
     s = journey.settings
     mine = f" +{len(s.extra_editors)} of yours" if s.extra_editors else ""
-    return (
+    line = (
         f"sasref demo ready: platform {urls.sas}/  PSC {urls.psc}/  LRM {urls.lrm}/appointments  "
         f"editors {editors_range(urls)} ({len(urls.editors)}{mine})  SSO {s.sso_mode.value}"
     )
+    if urls.sas_api is not None and urls.editor_apis:
+        apis = JourneyUrls(urls.psc, urls.sas, urls.lrm, urls.editor_apis)
+        line += f"  mTLS: INT_R03 {urls.sas_fhir}  editors' FHIR {editors_range(apis)}"
+    return line
+
+
+def tls_hints(journey: Journey) -> list[str]:
+    """Where the fake PKI's PEM files are and two ready-made ``curl`` lines (``--tls``)."""
+    from mocks.journey.tls import SAS_SERVER_CERT, editor_client_cert
+    from mocks.serving import FLEET_SERVER_CERT, SAS_CLIENT_CERT
+
+    tls, urls = journey.tls, journey.urls
+    if tls is None or urls is None or not journey.editor_names:
+        return []
+    files = tls.files
+    editor = journey.editor_names[0]
+    sas, mine = files.certs[SAS_CLIENT_CERT], files.certs[editor_client_cert(editor)]
+    return [
+        f"mTLS: fake IGC-Santé PKI in {files.directory}: {files.ca.name} (trust: root + issuing "
+        f"CA), {files.crl.name}, {FLEET_SERVER_CERT}.pem/.key (editors' FHIR servers), "
+        f"{SAS_SERVER_CERT}.pem/.key (platform's INT_R03 server)",
+        f"  SAS client certificate ({tls.sas_client}, required by every editor): "
+        f"{sas.cert} {sas.key}",
+        f"  editor client certificates ({tls.settings.editor_client(editor)}, …; the platform "
+        f"requires a registered editor's): {files.directory}/client-<editor>.pem .key",
+        f"  try: curl --cacert {files.ca} --cert {sas.cert} --key {sas.key} "
+        f"{urls.editor_fhir(editor)}/metadata",
+        f"  try: curl --cacert {files.ca} --cert {mine.cert} --key {mine.key} "
+        f"{urls.sas_fhir}/Appointment/unknown",
+    ]
 
 
 def journey_hints(journey: Journey) -> list[str]:
@@ -75,7 +122,8 @@ def journey_hints(journey: Journey) -> list[str]:
 
 def journey_banner(journey: Journey) -> str:
     """The ready line and the walk-through, as one text (``python -m mocks.journey``)."""
-    return "\n".join([ready_line(journey), *("  " + h for h in journey_hints(journey))])
+    hints = [*journey_hints(journey), *tls_hints(journey)]
+    return "\n".join([ready_line(journey), *("  " + h for h in hints)])
 
 
 async def run_journey_demo(
@@ -92,6 +140,7 @@ async def run_journey_demo(
     extra_editors: Iterable[EditorInfo] = (),
     database_url: str = "sqlite:///:memory:",
     api_token: str | None = None,
+    tls: TlsSettings | None = None,
 ) -> JourneyUrls:
     """Serve the journey on fixed loopback ports (:func:`demo_ports`) until ``stop`` is set.
 
@@ -108,9 +157,11 @@ async def run_journey_demo(
             extra_editors=tuple(extra_editors),
             database_url=database_url,
             api_token=api_token,
+            tls=tls,
         )
     )
-    urls = await journey.start_serving(host, demo_ports(journey.editor_names, port))
+    ports = demo_ports(journey.editor_names, port, tls=tls is not None)
+    urls = await journey.start_serving(host, ports)
     try:
         if on_ready is not None:
             on_ready(journey_banner(journey))
@@ -134,6 +185,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--sso", choices=[m.value for m in SsoMode], default=SsoMode.SAS.value)
+    parser.add_argument(
+        "--tls-dir",
+        default=None,
+        metavar="DIR",
+        help="FHIR flows over mTLS, the fake PKI's PEM files written to DIR (mocks.journey.tls)",
+    )
     args = parser.parse_args(argv)
 
     async def go() -> None:
@@ -144,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         await run_journey_demo(
             stop, seed=args.seed, editors=args.editors, practitioners=args.practitioners,
             host=args.host, port=args.port, sso_mode=SsoMode(args.sso),
+            tls=TlsSettings(args.tls_dir) if args.tls_dir else None,
             on_ready=lambda text: sys.stdout.write(text + "\n") and sys.stdout.flush(),
         )  # fmt: skip
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -9,6 +11,7 @@ from urllib.parse import urlencode
 
 from mocks.editor_booking import Booking
 from mocks.editor_booking.driver import Browser
+from mocks.pki import EDITOR_CLIENT_OU, SAS_CLIENT, ClientName
 from sasref.auth import SsoMode
 from sasref.clock import PARIS, Clock, FixedClock
 from sasref.directory.model import EditorInfo, Practitioner
@@ -25,6 +28,25 @@ SAS_CLIENT_ID_OIDC = "sas-platform"
 def default_clock() -> FixedClock:
     """A Tuesday morning in Paris: editors' agendas are open, results are reproducible."""
     return FixedClock(datetime(2026, 6, 16, 9, 0, tzinfo=PARIS))
+
+
+@dataclass(frozen=True)
+class TlsSettings:
+    """mTLS on sockets (digest §11; :mod:`mocks.journey.tls`): a fake IGC-Santé PKI written to
+    ``directory``; the editors' FHIR API and the platform's INT_R03 endpoint on second,
+    mTLS-only ports. ``sas_client``: the CN/OU of the SAS client certificate, required by every
+    editor; each editor presents ``CN=<its name>, OU=<editor_ou>`` to the platform, which
+    requires a registered editor's name with that OU (assumed defaults, :mod:`mocks.pki`).
+    ``editor_clients`` overrides the certificate an editor presents (tests: a wrong CN)."""
+
+    directory: str | os.PathLike[str]
+    sas_client: ClientName = SAS_CLIENT
+    editor_ou: str = EDITOR_CLIENT_OU
+    editor_clients: Mapping[str, ClientName] = field(default_factory=dict)
+
+    def editor_client(self, editor: str) -> ClientName:
+        """The CN/OU editor ``editor`` presents for INT_R03."""
+        return self.editor_clients.get(editor) or ClientName(cn=editor, ou=self.editor_ou)
 
 
 @dataclass
@@ -51,6 +73,9 @@ class JourneySettings:
     api_token: str | None = None
     #: The aggregator's per-call deadline in seconds (``None``: the platform's default, 7 s).
     call_deadline: float | None = None
+    #: mTLS for the FHIR flows when served on sockets (``None``: plain http everywhere; in
+    #: process it is ignored: there is no TLS without sockets).
+    tls: TlsSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +84,10 @@ class JourneyUrls:
     sas: str  # SAS platform root (no trailing slash)
     lrm: str
     editors: dict[str, str]  # editor name → web root (booking pages); FHIR base = root + /fhir
+    #: mTLS: the platform's INT_R03 root (``https://…``; ``None``: the FHIR base is on ``sas``).
+    sas_api: str | None = None
+    #: mTLS: editor name → its FHIR API root (``https://…``; absent: on the web root).
+    editor_apis: dict[str, str] = field(default_factory=dict)
 
     @property
     def psc_issuer(self) -> str:
@@ -66,14 +95,14 @@ class JourneyUrls:
 
     @property
     def sas_fhir(self) -> str:
-        return self.sas + "/fhir"
+        return (self.sas_api or self.sas) + "/fhir"
 
     @property
     def sas_idp(self) -> str:
         return self.sas + "/idp"
 
     def editor_fhir(self, name: str) -> str:
-        return self.editors[name] + "/fhir"
+        return self.editor_apis.get(name, self.editors[name]) + "/fhir"
 
     def all_hosts(self) -> list[str]:
         return [self.psc, self.sas, self.lrm, *self.editors.values()]

@@ -12,13 +12,16 @@ default ``$SASREF_API_TOKEN`` or ``sasref-demo``). ``--no-login`` runs the plain
 :class:`mocks.ecosystem.Ecosystem` instead: platform without login, the editors on one shared
 server under ``/<name>/fhir`` (no booking pages). docs/platform.md has the layout.
 
-``--no-login --tls`` serves that shared editors' server over **mTLS** (digest §11) with a fake
-IGC-Santé PKI (:mod:`mocks.pki`) written to ``--tls-dir`` (default: a temporary directory removed
-at exit): each editor requires the SAS platform's client certificate (CN/OU ``--sas-cn`` /
-``--sas-ou``, assumed defaults), which the platform's fan-out presents; the platform stays on
-http. The PEM files and a ready-made ``curl`` line are printed on stderr. The journey (default
-mode) has no mTLS: its editors serve their FHIR API and their browser booking pages on one plain
-http server each, and a browser cannot present the SAS client certificate.
+``--tls`` puts the FHIR flows in **mTLS** (digest §11) with a fake IGC-Santé PKI
+(:mod:`mocks.pki`) written to ``--tls-dir`` (default: a temporary directory removed at exit);
+the PEM files and ready-made ``curl`` lines are printed on stderr. Each editor requires the SAS
+platform's client certificate (CN/OU ``--sas-cn`` / ``--sas-ou``, assumed defaults), which the
+platform presents. In the journey (default mode) each editor's FHIR API (searches, INT_R02)
+listens on a second, mTLS-only port (port+501…; its booking pages stay on the http port a
+browser uses) and the platform's INT_R03 ``/fhir/Appointment`` on port+3, requiring a
+registered editor's certificate (``CN=<editor>``, ``OU`` ``--editor-ou``), which each editor's
+outbox presents; ``/fhir`` on the http ports answers 403. With ``--no-login`` the shared
+editors' server is served over mTLS and the platform stays on http.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ API_TOKEN_ENV = "SASREF_API_TOKEN"
 #: Assumed CN/OU of the SAS client certificate (kept equal to :data:`mocks.pki.SAS_CLIENT`; not
 #: imported from there to keep ``sasref --help`` free of the mocks).
 SAS_CLIENT_CN, SAS_CLIENT_OU = "sas.sante.fr", "SAS"
+#: Assumed OU of an editor's client certificate (:data:`mocks.pki.EDITOR_CLIENT_OU`).
+EDITOR_CLIENT_OU = "EDITEUR"
 
 
 def register(subparsers: Any) -> None:
@@ -104,12 +109,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--deadline", type=float, default=None, help="per-editor deadline in seconds (default 7)"
     )
-    tls = parser.add_argument_group("mTLS (with --no-login)")
+    tls = parser.add_argument_group("mTLS")
     tls.add_argument(
         "--tls",
         action="store_true",
-        help="editors' FHIR API over mTLS with a fake IGC-Santé PKI; the platform presents the "
-        "SAS client certificate",
+        help="FHIR flows over mTLS with a fake IGC-Santé PKI: the editors' FHIR API (the platform "
+        "presents the SAS client certificate) and, in the journey, INT_R03 (port+3: each editor "
+        "presents its own); the pages stay on http",
     )
     tls.add_argument(
         "--tls-dir",
@@ -129,6 +135,13 @@ def register(subparsers: Any) -> None:
         metavar="OU",
         help=f"OU of the SAS client certificate the editors require (assumed: {SAS_CLIENT_OU})",
     )
+    tls.add_argument(
+        "--editor-ou",
+        default=EDITOR_CLIENT_OU,
+        metavar="OU",
+        help="OU of the editors' client certificates (CN = the editor's name) the platform "
+        f"requires for INT_R03 (assumed: {EDITOR_CLIENT_OU})",
+    )
     parser.set_defaults(run=run)
 
 
@@ -143,14 +156,12 @@ def run(args: argparse.Namespace) -> int:
     if args.editors < 1 or args.practitioners < 1:
         _say("--editors and --practitioners must be >= 1")
         return 2
-    if not 0 < args.port < 65536 - 101 - args.editors:
-        _say(f"--port {args.port} leaves no room for the editors' ports (port+101…)")
-        return 2
+    # the journey's layout (mocks.journey.demo.last_port), without importing the mocks here
+    room = 101 + args.editors
     if args.tls and not args.no_login:
-        _say(
-            "--tls needs --no-login: the journey's editors serve their FHIR API and booking "
-            "pages on one plain http server each (a browser has no SAS client certificate)"
-        )
+        room = max(501, 101 + args.editors) + args.editors
+    if not 0 < args.port < 65536 - room:
+        _say(f"--port {args.port} leaves no room for the editors' ports (port+101…)")
         return 2
     try:
         extra = [parse_editor_option(text) for text in args.editor]
@@ -192,7 +203,27 @@ def _progress() -> Any:
 
 
 async def _serve_journey(args: argparse.Namespace, extra: list[Any], database_url: str) -> int:
-    from mocks.journey import Journey, JourneySettings, demo_ports, journey_hints, ready_line
+    tls_dir = args.tls_dir or (tempfile.mkdtemp(prefix="sasref-pki-") if args.tls else None)
+    try:
+        return await _serve_journey_in(args, extra, database_url, tls_dir)
+    finally:
+        if args.tls and not args.tls_dir and tls_dir is not None:
+            shutil.rmtree(tls_dir, ignore_errors=True)
+
+
+async def _serve_journey_in(
+    args: argparse.Namespace, extra: list[Any], database_url: str, tls_dir: str | None
+) -> int:
+    from mocks.journey import (
+        Journey,
+        JourneySettings,
+        TlsSettings,
+        demo_ports,
+        journey_hints,
+        ready_line,
+        tls_hints,
+    )
+    from mocks.pki import ClientName
     from mocks.population import generate_population
     from mocks.serving import PortBusy
     from sasref.auth import SsoMode
@@ -211,6 +242,13 @@ async def _serve_journey(args: argparse.Namespace, extra: list[Any], database_ur
         log_searches=True,
         api_token=args.api_token or None,
         call_deadline=args.deadline,
+        tls=None
+        if tls_dir is None
+        else TlsSettings(
+            tls_dir,
+            sas_client=ClientName(cn=args.sas_cn, ou=args.sas_ou),
+            editor_ou=args.editor_ou,
+        ),
     )
     with _progress() as progress:
         step = progress.add_task(
@@ -228,13 +266,14 @@ async def _serve_journey(args: argparse.Namespace, extra: list[Any], database_ur
         journey = Journey(settings, population=population)
         progress.update(step, total=1, completed=1)
         editors = progress.add_task("editors (FHIR API + booking pages)", total=args.editors)
-        servers = progress.add_task("servers", total=args.editors + 3)
+        servers_total = args.editors + 3 if tls_dir is None else 2 * args.editors + 4
+        servers = progress.add_task("servers", total=servers_total)
         tasks = {"editor": editors, "server": servers}
 
         def advance(stage: str, name: str) -> None:
             progress.update(tasks[stage], advance=1)
 
-        ports = demo_ports(journey.editor_names, args.port)
+        ports = demo_ports(journey.editor_names, args.port, tls=tls_dir is not None)
         try:
             await journey.start_serving(args.host, ports, on_progress=advance)
         except PortBusy as exc:
@@ -244,7 +283,7 @@ async def _serve_journey(args: argparse.Namespace, extra: list[Any], database_ur
             return 1
     try:
         print(ready_line(journey), flush=True)  # noqa: T201
-        for hint in journey_hints(journey):
+        for hint in [*journey_hints(journey), *tls_hints(journey)]:
             print(f"  {hint}", file=sys.stderr, flush=True)  # noqa: T201
         await stop.wait()
     finally:

@@ -333,10 +333,3 @@ def test_the_no_login_demo_serves_the_editors_over_mtls(tmp_path: Path) -> None:
     assert "Traceback" not in stderr, stderr
     assert f"curl --cacert {ca} --cert {sas[0]} --key {sas[1]} {url}" in stderr, stderr
     assert (pki_dir / "ca.pem").exists()  # --tls-dir is kept
-
-
-def test_the_journey_demo_refuses_tls() -> None:
-    process = run_demo("--tls", "--port", str(free_port()))
-    stdout, stderr = process.communicate(timeout=60)
-    assert process.returncode == 2 and stdout == ""
-    assert "--tls needs --no-login" in stderr
