@@ -51,6 +51,7 @@ from typing import Any
 
 import httpx
 
+from bench._caches import forget_reader_caches
 from bench._child import child_server, serve_until_stdin_closes
 from sasref import eventloop
 from sasref.aggregator import (
@@ -134,21 +135,6 @@ def _editor_fleet(
     return client, registry, ids
 
 
-def _forget_verdicts() -> None:
-    """Empty the caches that make a known answer cheap to re-read (entry verdicts, reference
-    lookup keys, instants, slot readings, instant texts)."""
-    from sasref.aggregator import consolidate
-    from sasref.profiles import common, entries, references
-    from sasref.search import walk
-
-    entries.ENTRY_VERDICTS.clear()
-    references.lookup_keys.cache_clear()
-    common._parse_instant_text.cache_clear()
-    walk._parse_datetime.cache_clear()
-    walk._SLOTS.clear()
-    consolidate._iso_ms.cache_clear()
-
-
 async def _fanout_ratio(
     count: int,
     repeats: int = 5,
@@ -171,7 +157,7 @@ async def _fanout_ratio(
     cpu = time.process_time()
     for _ in range(repeats):
         if cold:
-            _forget_verdicts()
+            forget_reader_caches()
         started = time.perf_counter()
         result = await aggregator.search(request)
         times.append(time.perf_counter() - started)
