@@ -101,9 +101,21 @@ _OBJECTS: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
+#: Per resource type: the array keys (in report order) and the object keys, precomputed.
+_SHAPES: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
+    rtype: (
+        (() if rtype == "Bundle" else _COMMON_ARRAYS) + _ARRAYS.get(rtype, ()),
+        _OBJECTS.get(rtype, ()),
+    )
+    for rtype in RESOURCE_TYPES
+}
+_NO_SHAPES: Final[tuple[tuple[str, ...], tuple[str, ...]]] = (_COMMON_ARRAYS, ())
+
+
 def check_shapes(res: dict[str, Any], rtype: str, p: str, out: Issues) -> None:
     """Arrays must be arrays and complex elements objects (base FHIR JSON)."""
-    meta = res.get("meta")
+    get = res.get
+    meta = get("meta")
     if meta is not None:
         if meta.__class__ is not dict:
             out.error("structure", "FHIR: meta must be an object", f"{p}.meta")
@@ -112,13 +124,13 @@ def check_shapes(res: dict[str, Any], rtype: str, p: str, out: Issues) -> None:
                 value = meta.get(key)
                 if value is not None and value.__class__ is not list:
                     out.error("structure", f"FHIR: meta.{key} must be an array", f"{p}.meta.{key}")
-    common = () if rtype == "Bundle" else _COMMON_ARRAYS  # Bundle is not a DomainResource
-    for key in common + _ARRAYS.get(rtype, ()):
-        value = res.get(key)
+    arrays, objects = _SHAPES.get(rtype, _NO_SHAPES)
+    for key in arrays:
+        value = get(key)
         if value is not None and value.__class__ is not list:
             out.error("structure", f"FHIR: {rtype}.{key} must be an array", f"{p}.{key}")
-    for key in _OBJECTS.get(rtype, ()):
-        value = res.get(key)
+    for key in objects:
+        value = get(key)
         if value is not None and value.__class__ is not dict:
             out.error("structure", f"FHIR: {rtype}.{key} must be an object", f"{p}.{key}")
 

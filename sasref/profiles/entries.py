@@ -27,7 +27,7 @@ from sasref.profiles.common import (
 )
 from sasref.profiles.cpts import cpts_references
 from sasref.profiles.detect import is_cpts_slot
-from sasref.profiles.outcome import STRICT, TOLERANT, Issues
+from sasref.profiles.outcome import Issues
 from sasref.profiles.references import lookup_keys
 from sasref.profiles.registry import CHECKERS, declared_profile, profile_name
 
@@ -150,7 +150,8 @@ def entry_verdicts(entries: list[Any], profile: str, strict: bool) -> list[Verdi
             body = _DUMPS(entry, option=_EXACT)
         except _JSON_ERRORS:  # not plain JSON: no key, check directly
             body = None
-        if body is None or b"\\u0000" in body:  # a NUL would clash with the placeholder
+        # a NUL would clash with the placeholder (a 1-byte search first: no escape, no NUL)
+        if body is None or (b"\\" in body and b"\\u0000" in body):
             out.append(_entry_verdict(entry, str(i), profile, strict, body))
             continue
         key = (body, profile, strict)
@@ -179,27 +180,59 @@ def replay(add: Any, issues: tuple[Issue, ...], templated: bool, i: int) -> None
         )
 
 
-def _frozen(issues: list[dict[str, Any]]) -> tuple[Issue, ...]:
-    return tuple(
-        (i["severity"], i["code"], i["diagnostics"], (i.get("expression") or (None,))[0])
-        for i in issues
-    )
+class _Collected(Issues):
+    """An :class:`Issues` keeping each issue as the :data:`Issue` tuple a verdict stores (what
+    :meth:`Issues.add` would build, then freeze: ``expression`` only when ``path`` is truthy)."""
+
+    __slots__ = ()
+
+    def __init__(self, strict: bool) -> None:  # the mode is known valid: no check
+        self.strict = strict
+        self.issues = []
+
+    def add(self, severity: Any, code: str, message: str, path: str | None) -> None:
+        self.issues.append((severity, code, message, path if path else None))  # type: ignore[arg-type]
+
+
+#: The short name of each Bundle profile seen (a function of the canonical: never forgotten).
+_NAMES: dict[str, str] = {}
+
+
+#: The locations of an entry with the index placeholder (a cached verdict's usual case).
+_EP_HERE: Final = f"Bundle.entry[{HERE}]"
+_RP_HERE: Final = f"{_EP_HERE}.resource"
+_BUNDLE_PS: Final = Profile.BUNDLE_PS
+_SLOT_CPTS: Final = Profile.SLOT_CPTS
+_SCHEDULE_TYPES: Final = ("Schedule",)
 
 
 def _entry_verdict(
     entry: dict[str, Any], ix: str, profile: str, strict: bool, body: bytes | None
 ) -> Verdict:
-    """Check one entry on its own; ``ix`` is its index (or :data:`HERE`), ``body`` its JSON."""
+    """Check one entry on its own; ``ix`` is its index (or :data:`HERE`), ``body`` its JSON.
+
+    Locations and messages are only formatted when an issue is recorded (the hot path of a
+    well-formed entry builds no string but its ``Type/id``)."""
     v = Verdict()
-    v.templated = ix == HERE
-    name = profile_name(profile)
-    strict_bundle = profile != Profile.BUNDLE_PS
-    local = Issues(STRICT if strict else TOLERANT)
-    ep = f"Bundle.entry[{ix}]"
-    full_url = entry.get("fullUrl")
+    templated = v.templated = ix == HERE
+    name = _NAMES.get(profile)
+    if name is None:
+        name = profile_name(profile)
+        if len(_NAMES) < 64:
+            _NAMES[profile] = name
+    strict_bundle = profile != _BUNDLE_PS
+    local = _Collected(strict)
+    issues: list[Any] = local.issues  # Issue tuples (_Collected)
+    if templated:
+        ep, rp = _EP_HERE, _RP_HERE
+    else:
+        ep = f"Bundle.entry[{ix}]"
+        rp = f"{ep}.resource"
+    get = entry.get
+    full_url = get("fullUrl")
     if isinstance(full_url, str):
         v.full_url = full_url
-    resource = entry.get("resource")
+    resource = get("resource")
     if resource.__class__ is dict:
         rtype, rid = resource.get("resourceType"), resource.get("id")
         v.rtype = rtype
@@ -214,14 +247,15 @@ def _entry_verdict(
         local.error(
             "invariant", f"{name}: bdl-5 entry[{ix}] must hold a resource", f"{ep}.resource"
         )
-        v.before = _frozen(local.issues)
+        v.before = tuple(issues)
         return v
     v.has_resource = True
-    for key, rule in (("request", "bdl-3"), ("response", "bdl-4")):
-        if key in entry:
-            local.error(
-                "invariant", f"{name}: {rule} a searchset entry has no {key}", f"{ep}.{key}"
-            )
+    if "request" in entry:
+        local.error("invariant", f"{name}: bdl-3 a searchset entry has no request", f"{ep}.request")
+    if "response" in entry:
+        local.error(
+            "invariant", f"{name}: bdl-4 a searchset entry has no response", f"{ep}.response"
+        )
     rtype = resource.get("resourceType")
     if full_url is None:
         if strict_bundle and is_code_in(rtype, SLICED_TYPES[profile]):
@@ -238,23 +272,25 @@ def _entry_verdict(
             f"{name}: bdl-8 fullUrl must not be a version-specific URL",
             f"{ep}.fullUrl",
         )
-    v.before = _frozen(local.issues)
-    local.issues.clear()
-    mode = as_dict(entry.get("search")).get("mode")
+    if issues:
+        v.before = tuple(issues)
+        issues.clear()
+    search = get("search")
+    mode = search.get("mode") if search.__class__ is dict else None
     if mode is None:
         message = f"{name}: entry.search.mode is missing (IG 1.2.0 examples carry it)"
-        if local.strict:
+        if strict:
             local.warning("required", message, f"{ep}.search.mode")
         else:
             local.info("required", message, f"{ep}.search.mode")
+    elif mode == "match" and mode.__class__ is str:
+        v.match = 1
     elif not is_code_in(mode, _MODES):
         local.error(
             "code-invalid",
             f"{name}: search.mode {mode!r} is not match/include/outcome",
             f"{ep}.search.mode",
         )
-    elif mode == "match":
-        v.match = 1
     if rtype == "Slot":
         v.slot = 1
     if not isinstance(rtype, str) or rtype not in RESOURCE_TYPES:
@@ -263,10 +299,12 @@ def _entry_verdict(
             f"{name}: entry[{ix}] resourceType {rtype!r} is unknown",
             f"{ep}.resource.resourceType",
         )
-        v.after = _frozen(local.issues)
+        v.after = tuple(issues)
         return v
-    rp = f"{ep}.resource"
-    target = entry_profile(profile, resource)
+    if profile == _BUNDLE_PS:  # entry_profile, inlined for the usual Bundle
+        target = _PS_TYPED.get(rtype) or declared_profile(resource)
+    else:
+        target = entry_profile(profile, resource)
     v.target = target
     check_id(resource, rp, local)
     check_shapes(resource, rtype, rp, local)
@@ -278,7 +316,8 @@ def _entry_verdict(
             f"{name}: {rtype} entries are not profiled by the IG, not validated",
             rp,
         )
-    v.after = _frozen(local.issues)
+    if issues:
+        v.after = tuple(issues)
     if target is not None:
         _plan_references(v, resource, target, rp)
     return v
@@ -286,8 +325,15 @@ def _entry_verdict(
 
 def _plan_references(v: Verdict, res: dict[str, Any], profile: str, rp: str) -> None:
     """The references :func:`_check_references` follows for this entry, in its order."""
-    follow: list[tuple[Any, tuple[str, ...], str, bool]] = []
     rtype = PROFILE_RESOURCE_TYPES.get(profile)
+    if rtype == "Slot" and profile != _SLOT_CPTS:  # the usual entry: one reference
+        ref = res.get("schedule")
+        literal = ref.get("reference") if ref.__class__ is dict else None
+        if isinstance(literal, str) and not literal.startswith("#"):
+            keys = lookup_keys(literal, v.full_url)
+            v.follow = ((literal, keys, _SCHEDULE_TYPES, f"{rp}.schedule", True),)
+        return
+    follow: list[tuple[Any, tuple[str, ...], str, bool]] = []
     if rtype == "Slot":
         follow.append((res.get("schedule"), ("Schedule",), f"{rp}.schedule", True))
         if profile == Profile.SLOT_CPTS:
@@ -314,10 +360,11 @@ def _plan_references(v: Verdict, res: dict[str, Any], profile: str, rp: str) -> 
             )
         )
     planned = []
+    full_url = v.full_url
     for ref, types, path, strict_type in follow:
-        literal = as_dict(ref).get("reference")
+        literal = ref.get("reference") if ref.__class__ is dict else None
         if isinstance(literal, str) and not literal.startswith("#"):
-            planned.append((literal, lookup_keys(literal, v.full_url), types, path, strict_type))
+            planned.append((literal, lookup_keys(literal, full_url), types, path, strict_type))
         elif v.pair:
             planned.append(("", (), types, path, strict_type))  # an actor that resolves to None
     v.follow = tuple(planned)

@@ -52,6 +52,9 @@ PRACTITIONER: Final = "FrPractitionerAgregateur"
 ROLE: Final = "FrPractitionerRoleExerciceAgregateur"
 LOCATION: Final = "FrLocationAgregateur"
 
+_SLOT_PS: Final = Profile.SLOT_PS
+#: The consultation types the SAS uses (all in v3-ActEncounterCode: no issue for them).
+_SAS_ACT_CODES: Final = frozenset({"AMB", "HH", "VR"}) & ACT_ENCOUNTER_CODES
 _J165: Final = frozenset({SLOT_PUBLIC.code, SLOT_PRO.code, SLOT_SNP.code})
 _POSTAL: Final = re.compile(r"[0-9]{5}")
 #: The three identifier-type systems the IG uses for IDNST across its profiles (§13).
@@ -63,7 +66,25 @@ def check_service_types_act(
 ) -> None:
     """Slice ``TypeConsultation`` (discriminator ``coding.system`` = v3-ActCode): required
     binding to v3-ActEncounterCode. Motifs are text-only entries (FAQ 11)."""
-    for i, cc in enumerate(as_list(res.get("serviceType"))):
+    service_types = res.get("serviceType")
+    if service_types.__class__ is not list:
+        return
+    for i, cc in enumerate(service_types):
+        if cc.__class__ is not dict:  # no coding: nothing to check
+            continue
+        cs = cc.get("coding")
+        if cs.__class__ is not list:
+            continue
+        if len(cs) == 1:  # the usual AMB/HH/VR coding reports nothing: checked without calls
+            c = cs[0]
+            if c.__class__ is dict and c.get("system") == V3_ACT_CODE:
+                code = c.get("code")
+                if (
+                    code.__class__ is str
+                    and code in _SAS_ACT_CODES
+                    and not (r5_forbidden and cc.get("extension"))
+                ):
+                    continue
         for j, c in enumerate(codings(cc)):
             system = c.get("system")
             if system is None:
@@ -99,13 +120,19 @@ def check_service_types_act(
 
 def check_slot(res: dict[str, Any], p: str, out: Issues) -> None:
     """FrSlotAgregateur (§7.1)."""
-    check_meta_profile(res, Profile.SLOT_PS, SLOT, p, out)
+    meta = res.get("meta")
+    profiles = meta.get("profile") if meta.__class__ is dict else None
+    if profiles.__class__ is not list or _SLOT_PS not in profiles:  # else nothing to report
+        check_meta_profile(res, _SLOT_PS, SLOT, p, out)
     check_slot_core(res, SLOT, p, out)
     check_security(res, _J165, "JDV_J165-TypeCreneau-SAS", SLOT, p, out)
     check_service_types_act(res, SLOT, p, out)
     appointment_type = res.get("appointmentType")
+    if appointment_type is None:
+        return
     for j, c in enumerate(codings(appointment_type)):  # preferred binding: never an error
-        if c.get("system") != V2_0276 or not is_code_in(c.get("code"), V2_0276_CODES):
+        code = c.get("code")
+        if c.get("system") != V2_0276 or code.__class__ is not str or code not in V2_0276_CODES:
             out.warning(
                 "code-invalid",
                 f"{SLOT}: appointmentType {c.get('system')}#{c.get('code')} is not in the "

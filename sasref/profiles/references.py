@@ -35,13 +35,29 @@ def lookup_keys(literal: str, from_full_url: str | None) -> tuple[tuple[bool, st
     keys = [(True, literal)]
     absolute = "://" in literal or literal.startswith("urn:")
     if not absolute and from_full_url is not None:
-        m = _RESTFUL.match(from_full_url)
-        if m:
-            keys.append((True, f"{m.group(1)}/{literal}"))
+        base = _restful_base(from_full_url)
+        if base is not None:
+            keys.append((True, f"{base}/{literal}"))
     parts = split_reference(literal)
     if parts is not None:
         keys.append((False, f"{parts[0]}/{parts[1]}"))
     return tuple(keys)
+
+
+_TYPE_ID: Final = re.compile(r"[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}")
+
+
+def _restful_base(url: str) -> str | None:
+    """``_RESTFUL.match(url).group(1)`` without the backtracking of its leading ``(.*)``: the
+    type and id hold no ``/``, so they are the last two segments."""
+    if "\n" in url:  # ``.`` and ``$`` treat newlines apart: the regular expression decides
+        m = _RESTFUL.match(url)
+        return m.group(1) if m else None
+    i = url.rfind("/")
+    j = url.rfind("/", 0, i) if i > 0 else -1
+    if j < 0 or _TYPE_ID.fullmatch(url, j + 1) is None:
+        return None
+    return url[:j]
 
 
 class BundleIndex:

@@ -10,14 +10,15 @@ from typing import Any, Final
 
 from sasref.fhir.codes import TRE_R314_TYPE_CRENEAU
 from sasref.profiles.common import (
+    _parse_instant_text,
     as_list,
-    check_instant_element,
     check_reference_shape,
     check_specialties,
-    is_code_in,
+    reference_type,
 )
 from sasref.profiles.outcome import Issues
 
+_SCHEDULE: Final = ("Schedule",)
 SLOT_STATUSES: Final = frozenset(
     {"busy", "free", "busy-unavailable", "busy-tentative", "entered-in-error"}
 )
@@ -25,26 +26,55 @@ SLOT_STATUSES: Final = frozenset(
 
 def check_slot_core(res: dict[str, Any], name: str, p: str, out: Issues) -> None:
     """Base Slot cardinalities, the ``free`` status, instants, specialty binding, schedule."""
-    status = res.get("status")
+    get = res.get
+    status = get("status")
     if status is None:
         out.error("required", f"{name}: status is required (min 1)", f"{p}.status")
-    elif not is_code_in(status, SLOT_STATUSES):
+    elif status.__class__ is not str or status not in SLOT_STATUSES:  # is_code_in
         out.error(
             "code-invalid", f"{name}: status {status!r} is not a slotstatus code", f"{p}.status"
         )
     elif status != "free":
         out.error("value", f"{name}: Slot.status is fixed to free (found {status})", f"{p}.status")
-    start = check_instant_element(res, "start", name, p, out)
-    end = check_instant_element(res, "end", name, p, out)
+    # check_instant_element(res, "start"/"end", ...), inlined: every Slot of a Bundle runs it
+    start = get("start")
+    if start is None:
+        out.error("required", f"{name}: start is required (min 1)", f"{p}.start")
+    else:
+        value = start
+        start = _parse_instant_text(value) if isinstance(value, str) else None
+        if start is None:
+            out.error(
+                "value",
+                f"{name}: start {value!r} is not a valid FHIR instant (offset mandatory)",
+                f"{p}.start",
+            )
+    end = get("end")
+    if end is None:
+        out.error("required", f"{name}: end is required (min 1)", f"{p}.end")
+    else:
+        value = end
+        end = _parse_instant_text(value) if isinstance(value, str) else None
+        if end is None:
+            out.error(
+                "value",
+                f"{name}: end {value!r} is not a valid FHIR instant (offset mandatory)",
+                f"{p}.end",
+            )
     if start is not None and end is not None and end <= start:
         out.warning("value", f"{name}: Slot.end is not after Slot.start", f"{p}.end")
-    schedule = res.get("schedule")
+    schedule = get("schedule")
     if schedule is None:
         out.error("required", f"{name}: schedule is required (min 1)", f"{p}.schedule")
     else:
-        check_reference_shape(schedule, name, f"{p}.schedule", out, ("Schedule",))
+        literal = schedule.get("reference") if schedule.__class__ is dict else None
+        # the well-formed case (a Schedule/id, or #id) reports nothing: no location to build
+        if literal.__class__ is not str or not (
+            literal.startswith("#") or reference_type(literal) in (None, "Schedule")
+        ):
+            check_reference_shape(schedule, name, f"{p}.schedule", out, _SCHEDULE)
     check_specialties(res, name, p, out)
-    comment = res.get("comment")
+    comment = get("comment")
     if comment is not None and not (
         isinstance(comment, str) and comment.startswith(("http://", "https://"))
     ):
@@ -67,7 +97,7 @@ def check_security(
         if not isinstance(coding, dict):
             continue
         system, code = coding.get("system"), coding.get("code")
-        if system != TRE_R314_TYPE_CRENEAU or not is_code_in(code, allowed):
+        if system != TRE_R314_TYPE_CRENEAU or code.__class__ is not str or code not in allowed:
             out.error(
                 "code-invalid",
                 f"{name}: meta.security {system}#{code} is not in the required value set "
