@@ -46,6 +46,7 @@ __all__ = [
     "PkiFiles",
     "client_ssl_context",
     "editor_client_name",
+    "loopback_server_names",
     "server_ssl_context",
 ]
 
@@ -54,6 +55,19 @@ SAS_CLIENT = ClientName(cn="sas.sante.fr", ou="SAS")
 #: Assumed OU of an editor's client certificate (INT_R03, editor → SAS).
 EDITOR_CLIENT_OU = "EDITEUR"
 _ORGANIZATION = "sasref (FAUX, ne pas utiliser)"
+
+
+def loopback_server_names(host: str) -> tuple[list[str], list[str]]:
+    """(DNS names, IP addresses) of a loopback server certificate that ``host`` also reaches:
+    ``localhost`` and ``127.0.0.1``, plus ``host`` as a name or an address."""
+    dns, ips = ["localhost"], ["127.0.0.1"]
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        dns.insert(0, host)
+    else:
+        ips = list(dict.fromkeys([*ips, host]))
+    return dns, ips
 
 
 def editor_client_name(editor: str) -> ClientName:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import ipaddress
 import os
 import socket
 import ssl
@@ -39,6 +38,7 @@ from mocks.pki import (
     PkiFiles,
     client_ssl_context,
     editor_client_name,
+    loopback_server_names,
     server_ssl_context,
 )
 from sasref.search import SlotView
@@ -218,13 +218,7 @@ class FleetTls:
         (``sas_client``, also what the editors expect) and a sample editor client certificate
         for INT_R03 (:func:`mocks.pki.editor_client_name`)."""
         pki = pki or FakePki()
-        dns, ips = ["localhost"], ["127.0.0.1"]
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            dns.insert(0, host)
-        else:
-            ips = list(dict.fromkeys([*ips, host]))
+        dns, ips = loopback_server_names(host)
         pki.server(FLEET_SERVER_CERT, dns, ips)
         pki.client(SAS_CLIENT_CERT, sas_client)
         pki.client(EDITOR_CLIENT_CERT, editor_client_name("editeur"))

@@ -17,13 +17,18 @@ The same apps keep their plain http ports for browsers (booking pages, login, SA
 
 from __future__ import annotations
 
-import ipaddress
 import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from mocks.journey.model import TlsSettings
-from mocks.pki import FakePki, PkiFiles, client_ssl_context, server_ssl_context
+from mocks.pki import (
+    FakePki,
+    PkiFiles,
+    client_ssl_context,
+    loopback_server_names,
+    server_ssl_context,
+)
 from mocks.serving import FLEET_SERVER_CERT, SAS_CLIENT_CERT
 from sasref.auth.mtls import ClientName
 
@@ -53,13 +58,7 @@ class JourneyTls:
         """A new fake PKI: two server certificates (SAN ``localhost``, ``127.0.0.1``, ``host``),
         the SAS client certificate and one client certificate per editor."""
         pki = FakePki(label="sasref journey")
-        dns, ips = ["localhost"], ["127.0.0.1"]
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            dns.insert(0, host)
-        else:
-            ips = list(dict.fromkeys([*ips, host]))
+        dns, ips = loopback_server_names(host)
         pki.server(FLEET_SERVER_CERT, dns, ips)
         pki.server(SAS_SERVER_CERT, dns, ips)
         pki.client(SAS_CLIENT_CERT, settings.sas_client)

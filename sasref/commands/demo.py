@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -202,13 +203,25 @@ def _progress() -> Any:
     return Progress(*columns, console=Console(stderr=True), transient=True)
 
 
+@contextlib.contextmanager
+def _pki_directory(args: argparse.Namespace) -> Iterator[str | None]:
+    """Where the fake PKI goes: ``--tls-dir`` (kept; it implies ``--tls``), a temporary
+    directory removed at exit with ``--tls`` alone, ``None`` without either."""
+    if args.tls_dir:
+        yield args.tls_dir
+    elif not args.tls:
+        yield None
+    else:
+        scratch = tempfile.mkdtemp(prefix="sasref-pki-")
+        try:
+            yield scratch
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
 async def _serve_journey(args: argparse.Namespace, extra: list[Any], database_url: str) -> int:
-    tls_dir = args.tls_dir or (tempfile.mkdtemp(prefix="sasref-pki-") if args.tls else None)
-    try:
+    with _pki_directory(args) as tls_dir:
         return await _serve_journey_in(args, extra, database_url, tls_dir)
-    finally:
-        if args.tls and not args.tls_dir and tls_dir is not None:
-            shutil.rmtree(tls_dir, ignore_errors=True)
 
 
 async def _serve_journey_in(
@@ -293,12 +306,8 @@ async def _serve_journey_in(
 
 
 async def _serve_ecosystem(args: argparse.Namespace, extra: list[Any], database_url: str) -> int:
-    tls_dir = args.tls_dir or (tempfile.mkdtemp(prefix="sasref-pki-") if args.tls else None)
-    try:
+    with _pki_directory(args) as tls_dir:
         return await _serve_ecosystem_in(args, extra, database_url, tls_dir)
-    finally:
-        if args.tls and not args.tls_dir and tls_dir is not None:
-            shutil.rmtree(tls_dir, ignore_errors=True)
 
 
 def _tls_hints(tls: Any, fleet_url: str, editor: str) -> list[str]:
