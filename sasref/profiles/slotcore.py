@@ -37,30 +37,22 @@ def check_slot_core(res: dict[str, Any], name: str, p: str, out: Issues) -> None
     elif status != "free":
         out.error("value", f"{name}: Slot.status is fixed to free (found {status})", f"{p}.status")
     # check_instant_element(res, "start"/"end", ...), inlined: every Slot of a Bundle runs it
-    start = get("start")
-    if start is None:
-        out.error("required", f"{name}: start is required (min 1)", f"{p}.start")
-    else:
-        value = start
-        start = _parse_instant_text(value) if isinstance(value, str) else None
-        if start is None:
+    instants: list[Any] = []
+    for key in ("start", "end"):
+        value = get(key)
+        if value is None:
+            out.error("required", f"{name}: {key} is required (min 1)", f"{p}.{key}")
+            instants.append(None)
+            continue
+        parsed = _parse_instant_text(value) if isinstance(value, str) else None
+        if parsed is None:
             out.error(
                 "value",
-                f"{name}: start {value!r} is not a valid FHIR instant (offset mandatory)",
-                f"{p}.start",
+                f"{name}: {key} {value!r} is not a valid FHIR instant (offset mandatory)",
+                f"{p}.{key}",
             )
-    end = get("end")
-    if end is None:
-        out.error("required", f"{name}: end is required (min 1)", f"{p}.end")
-    else:
-        value = end
-        end = _parse_instant_text(value) if isinstance(value, str) else None
-        if end is None:
-            out.error(
-                "value",
-                f"{name}: end {value!r} is not a valid FHIR instant (offset mandatory)",
-                f"{p}.end",
-            )
+        instants.append(parsed)
+    start, end = instants
     if start is not None and end is not None and end <= start:
         out.warning("value", f"{name}: Slot.end is not after Slot.start", f"{p}.end")
     schedule = get("schedule")
