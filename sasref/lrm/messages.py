@@ -259,19 +259,15 @@ def build_report(
     expires_at: datetime,
 ) -> dict[str, Any]:
     """A create/update/cancel message from the SAS to a SAMU."""
-    did = distribution_id(sender_id, internal_id)
-    sent = format_hub_datetime(sent_at)
-    message = rc_de(did, sender_id, recipient_id, sent, DistributionKind.REPORT)
-    message["appointment"] = appointment.to_json()
-    return Envelope(
-        did,
-        sender_id,
-        recipient_id,
-        sent,
-        format_hub_datetime(expires_at),
+    return _rc_de_message(
         DistributionKind.REPORT,
-        message,
-    ).to_json()
+        {"appointment": appointment.to_json()},
+        sender_id=sender_id,
+        recipient_id=recipient_id,
+        internal_id=internal_id,
+        sent_at=sent_at,
+        expires_at=expires_at,
+    )
 
 
 def build_ack(
@@ -284,18 +280,34 @@ def build_ack(
     expires_at: datetime,
 ) -> dict[str, Any]:
     """The LRM's final acknowledgement (RC-DE + RC-REF) of a received message."""
+    return _rc_de_message(
+        DistributionKind.ACK,
+        {"reference": {"distributionID": acknowledged_distribution_id}},
+        sender_id=sender_id,
+        recipient_id=recipient_id,
+        internal_id=internal_id,
+        sent_at=sent_at,
+        expires_at=expires_at,
+    )
+
+
+def _rc_de_message(
+    kind: DistributionKind,
+    content: dict[str, Any],
+    *,
+    sender_id: str,
+    recipient_id: str,
+    internal_id: str,
+    sent_at: datetime,
+    expires_at: datetime,
+) -> dict[str, Any]:
+    """An RC-DE message of ``kind`` followed by ``content``, in its EDXL-DE envelope."""
     did = distribution_id(sender_id, internal_id)
     sent = format_hub_datetime(sent_at)
-    message = rc_de(did, sender_id, recipient_id, sent, DistributionKind.ACK)
-    message["reference"] = {"distributionID": acknowledged_distribution_id}
+    message = rc_de(did, sender_id, recipient_id, sent, kind)
+    message.update(content)
     return Envelope(
-        did,
-        sender_id,
-        recipient_id,
-        sent,
-        format_hub_datetime(expires_at),
-        DistributionKind.ACK,
-        message,
+        did, sender_id, recipient_id, sent, format_hub_datetime(expires_at), kind, message
     ).to_json()
 
 
