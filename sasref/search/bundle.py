@@ -93,13 +93,7 @@ def build_searchset(
     """
     system = location_system or base_url
     out = _Entries(base_url, cache)
-    ordered = _in_order(slots)
-    if query.target == "Schedule":
-        _sos(query, catalog, ordered, system, out)
-        profile = Profile.BUNDLE_SOS
-    else:
-        _ps(query, catalog, ordered, system, out)
-        profile = Profile.BUNDLE_CPTS if query.use_case == "cpts" else Profile.BUNDLE_PS
+    profile = _fill(query, catalog, slots, system, out)
     if not out.entries:
         return empty_searchset(self_url)
     return _bundle(profile, self_url, out.entries, out.matches)
@@ -125,13 +119,7 @@ def render_searchset(
     """
     system = location_system or base_url
     out = _Blobs(base_url, cache if cache is not None else EntryCache())
-    ordered = _in_order(slots)
-    if query.target == "Schedule":
-        _sos(query, catalog, ordered, system, out)
-        profile = Profile.BUNDLE_SOS
-    else:
-        _ps(query, catalog, ordered, system, out)
-        profile = Profile.BUNDLE_CPTS if query.use_case == "cpts" else Profile.BUNDLE_PS
+    profile = _fill(query, catalog, slots, system, out)
     if not out.parts:
         return _dumps(empty_searchset(self_url))
     head = _dumps(_bundle(profile, self_url, [], out.matches))
@@ -352,6 +340,18 @@ class _Blobs:
         if (resource["resourceType"], resource["id"]) != key:  # pragma: no cover - a bug
             raise AssertionError(f"{key} rendered as {resource['resourceType']}/{resource['id']}")
         return b"," + _dumps(_entry(self.base, resource, mode))
+
+
+def _fill(
+    query: SlotQuery, catalog: OfferCatalog, slots: Iterable[SlotView], system: str, out: _Out
+) -> str:
+    """Add the answer's entries to ``out`` in order; return the Bundle profile it follows."""
+    ordered = _in_order(slots)
+    if query.target == "Schedule":
+        _sos(query, catalog, ordered, system, out)
+        return Profile.BUNDLE_SOS
+    _ps(query, catalog, ordered, system, out)
+    return Profile.BUNDLE_CPTS if query.use_case == "cpts" else Profile.BUNDLE_PS
 
 
 def _ps(
