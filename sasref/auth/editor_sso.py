@@ -22,7 +22,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from sasref.auth.client import LoginState, OidcClient, OidcSettings
 from sasref.auth.login import walk_routes
-from sasref.auth.session import SessionCookie
+from sasref.auth.session import relying_party_cookie
 from sasref.auth.sso import ORIGIN_PARAM
 from sasref.errors import AuthError
 
@@ -67,16 +67,7 @@ class EditorSso:
     def __init__(self, settings: EditorSsoSettings, http: httpx.AsyncClient) -> None:
         self.settings = settings
         self.oidc = OidcClient(settings.oidc, http)
-        self.cookie = SessionCookie(
-            settings.secret_key,
-            cookie_name=settings.cookie_name,
-            max_age=settings.session_max_age,
-            secure=(
-                settings.oidc.redirect_uri.startswith("https:")
-                if settings.secure_cookie is None
-                else settings.secure_cookie
-            ),
-        )
+        self.cookie = relying_party_cookie(settings, settings.oidc.redirect_uri)
         p = settings.prefix
         self.router = APIRouter(tags=["sso"])
         self.router.add_api_route(f"{p}/start", self.start, methods=["GET"], name=_ROUTE_NAME)

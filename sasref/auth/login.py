@@ -28,7 +28,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sasref.auth.client import LoginState, OidcClient, OidcSettings
 from sasref.auth.roles import Regulator, RoleEntry, regulator_from_claims
-from sasref.auth.session import CSRF_FIELD, CSRF_HEADER, SessionCookie, csrf_matches, new_csrf_token
+from sasref.auth.session import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    csrf_matches,
+    new_csrf_token,
+    relying_party_cookie,
+)
 from sasref.errors import AuthError
 
 __all__ = [
@@ -89,16 +95,7 @@ class SasLogin:
         self.settings = settings
         self._http = http
         self._oidc: OidcClient | None = None
-        self.cookie = SessionCookie(
-            settings.secret_key,
-            cookie_name=settings.cookie_name,
-            max_age=settings.session_max_age,
-            secure=(
-                settings.oidc.redirect_uri.startswith("https:")
-                if settings.secure_cookie is None
-                else settings.secure_cookie
-            ),
-        )
+        self.cookie = relying_party_cookie(settings, settings.oidc.redirect_uri)
         self.router = APIRouter(tags=["auth"])
         self.router.add_api_route("/login", self.login, methods=["GET"], name=_ROUTE_NAME)
         self.router.add_api_route("/auth/callback", self.callback, methods=["GET"])

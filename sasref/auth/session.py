@@ -14,12 +14,19 @@ because the cookie is signed.
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-__all__ = ["CSRF_FIELD", "CSRF_HEADER", "SessionCookie", "csrf_matches"]
+__all__ = [
+    "CSRF_FIELD",
+    "CSRF_HEADER",
+    "CookieSettings",
+    "SessionCookie",
+    "csrf_matches",
+    "relying_party_cookie",
+]
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -68,3 +75,32 @@ def new_csrf_token() -> str:
 def csrf_matches(session: dict[str, Any], submitted: str | None) -> bool:
     expected = session.get("csrf")
     return bool(expected and submitted and secrets.compare_digest(str(expected), submitted))
+
+
+class CookieSettings(Protocol):
+    """The session settings a relying party (the SAS login, an editor's SSO) carries."""
+
+    @property
+    def secret_key(self) -> str: ...
+
+    @property
+    def cookie_name(self) -> str: ...
+
+    @property
+    def session_max_age(self) -> int: ...
+
+    @property
+    def secure_cookie(self) -> bool | None: ...
+
+
+def relying_party_cookie(settings: CookieSettings, redirect_uri: str) -> SessionCookie:
+    """The session cookie of an OIDC relying party. ``Secure`` as ``secure_cookie`` says or, when
+    it is None, when the redirect URI is https (a browser never sends a Secure cookie back to a
+    plain-http demo)."""
+    secure = settings.secure_cookie
+    return SessionCookie(
+        settings.secret_key,
+        cookie_name=settings.cookie_name,
+        max_age=settings.session_max_age,
+        secure=redirect_uri.startswith("https:") if secure is None else secure,
+    )
