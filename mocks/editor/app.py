@@ -40,11 +40,11 @@ from mocks.editor.http import (
     dumps,
     error_response,
     fhir_response,
-    operation_outcome,
     read_body,
 )
 from mocks.editor.settings import EditorSettings, EditorState
 from mocks.editor.tls import ClientCertificateCheck
+from sasref.fhir.outcome import operation_outcome
 from sasref.search import QueryError, build_searchset, parse_query
 from sasref.search.bundle import render_searchset
 from sasref.search.query import Target

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mocks.editor.settings import EditorState
+from sasref.fhir.outcome import operation_outcome
 
 Json = dict[str, Any]
 FHIR_JSON = "application/fhir+json"
@@ -41,15 +42,6 @@ class FhirError(Exception):
         self.headers = headers or {}
 
 
-def operation_outcome(
-    code: str, message: str, expression: str | None = None, severity: str = "error"
-) -> Json:
-    issue: Json = {"severity": severity, "code": code, "diagnostics": message}
-    if expression:
-        issue["expression"] = [expression]
-    return {"resourceType": "OperationOutcome", "issue": [issue]}
-
-
 def dumps(body: Json) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -68,7 +60,7 @@ def fhir_response(
 
 def error_response(exc: FhirError) -> Response:
     return fhir_response(
-        operation_outcome(exc.code, exc.message, exc.expression), exc.status, exc.headers
+        operation_outcome(exc.code, exc.message, expression=exc.expression), exc.status, exc.headers
     )
 
 

@@ -37,6 +37,7 @@ import httpx
 
 from sasref.background import Backoff, Periodic
 from sasref.clock import Clock
+from sasref.fhir.outcome import describe_error_body
 
 __all__ = [
     "CALLER_REFUSED_STATUSES",
@@ -175,7 +176,7 @@ class AppointmentOutbox:
             push.last_error = None
             push.attempt_log.append(f"{push.method} -> {response.status_code}")
             return True
-        detail = _diagnostics(response)
+        detail = describe_error_body(response.text)
         if response.status_code in RETRYABLE_STATUSES:
             return self._retry_later(push, response.status_code, detail)
         if response.status_code in CALLER_REFUSED_STATUSES:
@@ -205,15 +206,3 @@ class AppointmentOutbox:
 
     async def stop(self) -> None:
         await self._periodic.stop()
-
-
-def _diagnostics(response: httpx.Response) -> str:
-    try:
-        doc = response.json()
-    except ValueError:
-        return response.text[:200]
-    if isinstance(doc, dict) and doc.get("resourceType") == "OperationOutcome":
-        issues = doc.get("issue") or []
-        texts = [str(i.get("diagnostics") or i.get("code")) for i in issues if isinstance(i, dict)]
-        return "; ".join(texts) or "OperationOutcome"
-    return str(doc)[:200]

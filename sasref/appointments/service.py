@@ -35,6 +35,7 @@ from sasref.appointments.core import (
 )
 from sasref.appointments.store import AppointmentStore, OrientationRecord
 from sasref.clock import Clock
+from sasref.fhir.outcome import operation_outcome
 from sasref.lrm.from_fhir import effector_idnps, sas_appointment_id
 from sasref.regulators.model import RegulatorAccount
 from sasref.regulators.registry import RegulatorLookup
@@ -56,13 +57,6 @@ class Reply:
     status_code: int
     body: dict[str, Any]
     location: str | None = None
-
-
-def outcome(code: str, diagnostics: str, severity: str = "error") -> dict[str, Any]:
-    return {
-        "resourceType": "OperationOutcome",
-        "issue": [{"severity": severity, "code": code, "diagnostics": diagnostics}],
-    }
 
 
 def _strict_validate(resource: dict[str, Any], profile: str) -> dict[str, Any]:
@@ -100,13 +94,13 @@ class AppointmentService:
         try:
             resource: Any = json.loads(body)
         except (UnicodeDecodeError, ValueError):
-            return Reply(400, outcome("structure", "the body is not JSON"))
+            return Reply(400, operation_outcome("structure", "the body is not JSON"))
         if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
-            return Reply(400, outcome("structure", "the body is not a FHIR resource"))
+            return Reply(400, operation_outcome("structure", "the body is not a FHIR resource"))
         if resource["resourceType"] != "Appointment":
             return Reply(
                 400,
-                outcome(
+                operation_outcome(
                     "not-supported", f"expected an Appointment, got {resource['resourceType']}"
                 ),
             )
@@ -116,7 +110,7 @@ class AppointmentService:
             if query_key is None:
                 return Reply(
                     400,
-                    outcome(
+                    operation_outcome(
                         "required",
                         "a conditional update needs ?identifier=system|value "
                         f"(got {query_identifier!r})",
@@ -128,12 +122,13 @@ class AppointmentService:
         key = appointment_identifier(resource)
         if key is None:  # the profile requires it; belt and braces
             return Reply(
-                422, outcome("required", "Appointment.identifier (system, value) is required")
+                422,
+                operation_outcome("required", "Appointment.identifier (system, value) is required"),
             )
         if query_key is not None and query_key != key:
             return Reply(
                 400,
-                outcome(
+                operation_outcome(
                     "invalid",
                     f"the body identifier {key[0]}|{key[1]} differs from the query "
                     f"identifier {query_key[0]}|{query_key[1]}",
@@ -145,7 +140,7 @@ class AppointmentService:
             shown = "|".join(operator) if operator else "(none)"
             return Reply(
                 422,
-                outcome(
+                operation_outcome(
                     "business-rule",
                     f"FrAppointmentOperator {shown} is not a known regulator account",
                 ),
@@ -209,5 +204,7 @@ class AppointmentService:
     async def read(self, appointment_id: str) -> Reply:
         stored = await self.store.get_by_id(appointment_id)
         if stored is None:
-            return Reply(404, outcome("not-found", f"Appointment/{appointment_id} is unknown"))
+            return Reply(
+                404, operation_outcome("not-found", f"Appointment/{appointment_id} is unknown")
+            )
         return Reply(200, stored.resource)

@@ -29,6 +29,8 @@ from collections.abc import Awaitable, Callable, Container, MutableMapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
+from sasref.fhir.outcome import operation_outcome
+
 __all__ = [
     "CertificateNames",
     "ClientCertificateCheck",
@@ -123,10 +125,7 @@ def client_certificate_pem(scope: Scope) -> str | None:
 
 def forbidden_outcome(message: str) -> bytes:
     """The 403's body: an OperationOutcome, issue code ``security``."""
-    outcome = {
-        "resourceType": "OperationOutcome",
-        "issue": [{"severity": "error", "code": "security", "diagnostics": message}],
-    }
+    outcome = operation_outcome("security", message)
     return json.dumps(outcome, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 

@@ -159,10 +159,9 @@ def _fail(message: str) -> None:
 
 
 def _fatal(message: str) -> dict[str, Any]:
-    return {
-        "resourceType": "OperationOutcome",
-        "issue": [{"severity": "fatal", "code": "invalid", "diagnostics": message}],
-    }
+    from sasref.fhir.outcome import operation_outcome
+
+    return operation_outcome("invalid", message, severity="fatal")
 
 
 def _count(outcome: dict[str, Any], severity: str) -> int:

@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from sasref.fhir.outcome import describe_error_body
 from sasref.regulators.bodies import identifier_query, practitioner_regul_body
 from sasref.regulators.model import RegulatorAccount
 
@@ -154,7 +155,7 @@ class RegulatorSync:
                 st.last_error = None
                 st.location = response.headers.get("location")
                 return
-            st.last_error = f"HTTP {response.status_code}: {_diagnostics(response)}"
+            st.last_error = f"HTTP {response.status_code}: {describe_error_body(response.text)}"
             break  # a 4xx the editor will answer again: do not hammer it
         st.status = SyncStatus.FAILED
 
@@ -175,24 +176,9 @@ class RegulatorSync:
                 timeout=self.timeout,
             )
         if response.status_code in RETRYABLE:
-            raise _Retryable(f"HTTP {response.status_code}: {_diagnostics(response)}")
+            raise _Retryable(f"HTTP {response.status_code}: {describe_error_body(response.text)}")
         return response
 
 
 def _describe(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
-
-
-def _diagnostics(response: httpx.Response) -> str:
-    try:
-        doc = response.json()
-    except ValueError:
-        return response.text[:200]
-    if isinstance(doc, dict) and doc.get("resourceType") == "OperationOutcome":
-        texts = [
-            str(i.get("diagnostics") or i.get("details", {}).get("text") or i.get("code"))
-            for i in doc.get("issue") or []
-            if isinstance(i, dict)
-        ]
-        return "; ".join(texts) or "OperationOutcome"
-    return str(doc)[:200]
