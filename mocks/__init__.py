@@ -1,5 +1,6 @@
 """The fake SAS ecosystem: editors, ProSanté Connect, LRM and Hub Santé.
 
-Depends on :mod:`sasref`; :mod:`sasref` never imports it (except ``sasref.testing`` and the
-``sasref demo``/``sasref mocks`` commands, which import it lazily).
+Depends on :mod:`sasref`; :mod:`sasref` never imports it (``tests/unit/test_layers.py``). Its
+commands join the ``sasref`` command through an entry point (:mod:`mocks.commands`), and the
+in-process fake network tests and notebooks use is :mod:`mocks.testing`.
 """

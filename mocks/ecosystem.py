@@ -41,6 +41,7 @@ from urllib.parse import urlsplit
 import httpx
 from fastapi import FastAPI
 
+from mocks.commands.demo import API_TOKEN_ENV, DEFAULT_API_TOKEN
 from mocks.editor import EditorSettings, create_app
 from mocks.editor.shards import population_shards
 from mocks.editor.tls import ClientName
@@ -62,7 +63,6 @@ from mocks.serving import (
 )
 from sasref.aggregator import DEFAULT_CALL_DEADLINE, DEFAULT_OVERALL_DEADLINE, fanout_http_client
 from sasref.clock import PARIS, Clock, SystemClock
-from sasref.commands.demo import API_TOKEN_ENV, DEFAULT_API_TOKEN
 from sasref.directory import Directory
 from sasref.directory.model import AgendaKind, EditorInfo
 from sasref.platform import PlatformSettings

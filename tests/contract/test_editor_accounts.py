@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from mocks.editor.sample import sample_shard
+from mocks.testing import MockNetwork
 from sasref.clock import PARIS, FixedClock
 from sasref.fhir.systems import Profile
-from sasref.testing import MockNetwork
 
 NOW = datetime(2024, 6, 12, 8, tzinfo=PARIS)
 BASE = "https://editeur-01.test/fhir"

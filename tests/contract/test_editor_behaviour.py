@@ -13,10 +13,10 @@ import pytest
 
 from mocks.editor import Latency
 from mocks.editor.sample import RPPS_A, RPPS_B, SIRET_SOS, sample_shard
+from mocks.testing import MockNetwork
 from sasref.clock import PARIS, FixedClock
 from sasref.profiles import has_errors, validate
 from sasref.search import SlotQuery, walk_searchset
-from sasref.testing import MockNetwork
 
 NOW = datetime(2024, 6, 12, 8, tzinfo=PARIS)
 END = NOW + timedelta(hours=72)

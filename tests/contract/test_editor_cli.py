@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from sasref.commands import mocks_editor
+from mocks.commands import mocks_editor
 
 
 def _parser() -> argparse.ArgumentParser:

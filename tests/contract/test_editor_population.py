@@ -8,10 +8,10 @@ from datetime import datetime
 import httpx
 import pytest
 
+from mocks.testing import mock_network
 from sasref.clock import PARIS, FixedClock
 from sasref.profiles import has_errors, issues_table, validate
 from sasref.search import SlotQuery, walk_searchset
-from sasref.testing import mock_network
 
 NOW = datetime(2024, 6, 12, 7, 30, tzinfo=PARIS)
 

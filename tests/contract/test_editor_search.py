@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from mocks.editor.sample import RPPS_A, RPPS_B, RPPS_C, SIRET_SOS, sample_shard
+from mocks.testing import MockNetwork
 from sasref.clock import PARIS, FixedClock
 from sasref.profiles import has_errors, validate
 from sasref.search import SlotQuery, walk_searchset
-from sasref.testing import MockNetwork
 
 NOW = datetime(2024, 6, 12, 8, tzinfo=PARIS)
 END = NOW + timedelta(hours=72)

@@ -14,6 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from mocks.commands import demo
 from mocks.editor import EditorSettings, create_app
 from mocks.editor.tls import certificate_names
 from mocks.pki import (
@@ -25,7 +26,6 @@ from mocks.pki import (
     editor_client_name,
     server_ssl_context,
 )
-from sasref.commands import demo
 
 WRONG_OU = ClientName(cn=SAS_CLIENT.cn, ou="AUTRE")
 

@@ -44,7 +44,7 @@ DEFAULT_PORT = 8000
 DEFAULT_API_TOKEN = "sasref-demo"
 API_TOKEN_ENV = "SASREF_API_TOKEN"
 #: Assumed CN/OU of the SAS client certificate (kept equal to :data:`mocks.pki.SAS_CLIENT`; not
-#: imported from there to keep ``sasref --help`` free of the mocks).
+#: imported from there: ``sasref --help`` registers this command and stays quick).
 SAS_CLIENT_CN, SAS_CLIENT_OU = "sas.sante.fr", "SAS"
 #: Assumed OU of an editor's client certificate (:data:`mocks.pki.EDITOR_CLIENT_OU`).
 EDITOR_CLIENT_OU = "EDITEUR"
@@ -147,7 +147,7 @@ def register(subparsers: Any) -> None:
 
 
 def _say(text: str) -> None:
-    print(f"sasref demo: {text}", file=sys.stderr, flush=True)  # noqa: T201
+    print(f"sasref demo: {text}", file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -157,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
     if args.editors < 1 or args.practitioners < 1:
         _say("--editors and --practitioners must be >= 1")
         return 2
-    # the journey's layout (mocks.journey.demo.last_port), without importing the mocks here
+    # the journey's layout (mocks.journey.demo.last_port), before paying for its imports
     room = 101 + args.editors
     if args.tls and not args.no_login:
         room = max(501, 101 + args.editors) + args.editors
@@ -295,9 +295,9 @@ async def _serve_journey_in(
             await journey.aclose()
             return 1
     try:
-        print(ready_line(journey), flush=True)  # noqa: T201
+        print(ready_line(journey), flush=True)
         for hint in [*journey_hints(journey), *tls_hints(journey)]:
-            print(f"  {hint}", file=sys.stderr, flush=True)  # noqa: T201
+            print(f"  {hint}", file=sys.stderr, flush=True)
         await stop.wait()
     finally:
         await journey.aclose()
@@ -368,7 +368,7 @@ async def _serve_ecosystem_in(
             return 1
     mine = f", +{len(extra)} of yours" if extra else ""
     try:
-        print(  # noqa: T201
+        print(
             f"sasref demo ready: platform {running.platform_url}  "
             f"({args.editors} editors on {running.fleet_url}<name>/fhir{mine})  "
             f"API {running.platform_url}docs  (no login{', editors over mTLS' if tls else ''})",
@@ -376,7 +376,7 @@ async def _serve_ecosystem_in(
         )
         if tls is not None:
             for hint in _tls_hints(tls, running.fleet_url, ecosystem.editor_names[0]):
-                print(f"  {hint}", file=sys.stderr, flush=True)  # noqa: T201
+                print(f"  {hint}", file=sys.stderr, flush=True)
         await stop.wait()
     finally:
         await running.stop()

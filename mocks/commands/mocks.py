@@ -6,17 +6,18 @@ URLs and the RPPS/ADELI, CPTS FINESS and SOS SIRET each serves), practitioners w
 CPTS and SOS associations (and every free slot with ``--with-slots``); without it a readable
 summary. ``--at`` fixes the clock (slot window start), else the system clock is used.
 
-``sasref mocks editor`` is added by :mod:`sasref.commands.mocks_editor` when present.
+``sasref mocks editor`` is :mod:`mocks.commands.mocks_editor`.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from collections import Counter
 from typing import TYPE_CHECKING, Any
+
+from mocks.commands import mocks_editor
 
 if TYPE_CHECKING:
     from mocks.population import Population
@@ -32,13 +33,7 @@ def register(subparsers: Any) -> None:
     sub = parser.add_subparsers(dest="mocks_command", metavar="MOCK")
     parser.set_defaults(run=lambda _args: _help(parser))
     _register_population(sub)
-    try:
-        editor = importlib.import_module("sasref.commands.mocks_editor")
-    except ModuleNotFoundError as exc:
-        if exc.name != "sasref.commands.mocks_editor":
-            raise
-    else:
-        editor.register(sub)
+    mocks_editor.register(sub)
 
 
 def _help(parser: argparse.ArgumentParser) -> int:
@@ -67,7 +62,7 @@ def _register_population(sub: Any) -> None:
 
 
 def _fail(message: str) -> int:
-    print(f"sasref mocks population: {message}", file=sys.stderr)  # noqa: T201
+    print(f"sasref mocks population: {message}", file=sys.stderr)
     return 2
 
 
@@ -93,7 +88,7 @@ def run_population(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
         return 0
     for line in summary_lines(population, with_slots=args.with_slots):
-        print(line)  # noqa: T201
+        print(line)
     return 0
 
 

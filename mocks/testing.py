@@ -9,7 +9,8 @@ mounts every editor of it in one ``httpx.AsyncClient``, each under its own base 
         net.editors["editeur-02"].state.behaviour.quirks.wrong_total = True
 
 Editor apps are built lazily on their first request, so a 40-editor network costs one
-population until used. ``mocks`` is imported lazily: :mod:`sasref` never depends on it at import.
+population until used. It lives with the mocks (not in :mod:`sasref`, which never imports them);
+the pure FHIR builders tests share are :mod:`sasref.testing_builders`.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from mocks.editor import EditorSettings, EditorShard, EditorState, create_app
+from mocks.editor.shards import population_shards
+from mocks.population import generate_population
 from sasref.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
-
-    from mocks.editor import EditorSettings, EditorShard, EditorState
 
 __all__ = ["EditorHandle", "MockNetwork", "mock_network"]
 
@@ -54,8 +56,6 @@ class EditorHandle:
     @property
     def app(self) -> FastAPI:
         if self._app is None:
-            from mocks.editor import create_app
-
             self._app = create_app(self.settings)
         return self._app
 
@@ -111,8 +111,6 @@ class MockNetwork:
         population: Any = None,
     ) -> MockNetwork:
         """A network serving hand-built shards (no population needed)."""
-        from mocks.editor import EditorSettings
-
         the_clock = clock or SystemClock()
         settings = [
             EditorSettings.from_shard(s, clock=the_clock, seed=seed + i)
@@ -150,9 +148,6 @@ def mock_network(
     clock: Clock | None = None,
 ) -> MockNetwork:
     """The seeded population's editors, mounted in-process (see the module docstring)."""
-    from mocks.editor.shards import population_shards
-    from mocks.population import generate_population
-
     the_clock = clock or SystemClock()
     kwargs: dict[str, Any] = {"editors": editors}
     if practitioners is not None:

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from sasref.clock import SystemClock
 
     if not 0 < args.port < 65536:
-        print(f"sasref mocks editor: bad --port {args.port}", file=sys.stderr)  # noqa: T201
+        print(f"sasref mocks editor: bad --port {args.port}", file=sys.stderr)
         return 2
     clock = SystemClock()
     kwargs: dict[str, Any] = {"editors": args.editors}
@@ -51,12 +51,12 @@ def run(args: argparse.Namespace) -> int:
     population = generate_population(args.seed, clock, **kwargs)
     shards = {s.editor.name: s for s in population_shards(population)}
     if not shards:
-        print("sasref mocks editor: the population has no editor", file=sys.stderr)  # noqa: T201
+        print("sasref mocks editor: the population has no editor", file=sys.stderr)
         return 2
     name = args.name or next(iter(shards))
     if name not in shards:
         known = ", ".join(list(shards)[:10])
-        print(f"sasref mocks editor: no editor {name!r} (e.g. {known})", file=sys.stderr)  # noqa: T201
+        print(f"sasref mocks editor: no editor {name!r} (e.g. {known})", file=sys.stderr)
         return 2
     shard = shards[name]
     path = urlsplit(shard.editor.base_url).path.rstrip("/")
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     source = shard.source()
     free = sum(len(list(source.practitioner_slots(p.id))) for p in shard.practitioners)
     free += sum(len(list(source.association_slots(a.siret))) for a in shard.associations)
-    print(  # noqa: T201
+    print(
         f"{name} ({shard.editor.software}): {len(shard.practitioners)} practitioners, "
         f"{len(shard.associations)} SOS associations, {free} free slots now, "
         f"use cases {sorted(settings.use_cases)}\n"
