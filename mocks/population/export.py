@@ -15,6 +15,7 @@ from sasref.directory.jsonformat import (
     hours_json,
     practitioner_json,
     sos_json,
+    structure_json,
 )
 from sasref.fhir.datetimes import format_instant
 
@@ -80,10 +81,12 @@ def population_json(pop: Population, *, with_slots: bool = False) -> dict[str, A
             "practitioners": len(pop.practitioners),
             "cpts": len(pop.cpts),
             "sos": len(pop.sos),
+            "structures": len(pop.structures),
         },
         "editors": editors,
         "practitioners": practitioners,
         "cpts": cpts,
+        "structures": [structure_json(s) for s in pop.structures],
         "sos": sos,
     }
     if with_slots:

@@ -26,11 +26,26 @@ from mocks.population.common import (
     street_line,
 )
 from sasref.directory.geo import COMMUNES, Commune, communes_within
-from sasref.directory.model import Address, AgendaKind, Place, Practitioner
+from sasref.directory.model import (
+    Address,
+    AgendaKind,
+    ParticipationVia,
+    Place,
+    Practitioner,
+    StructureKind,
+)
 from sasref.fhir.identifiers import LA_POSTE_SIREN, make_finess
 from sasref.fhir.specialities import speciality_display
 
-__all__ = ["SPECIALITY_WEIGHTS", "Draft", "IdFactory", "draft_practitioners", "finish"]
+__all__ = [
+    "SPECIALITY_WEIGHTS",
+    "Draft",
+    "IdFactory",
+    "SharedStructure",
+    "StructurePool",
+    "draft_practitioners",
+    "finish",
+]
 
 #: TRE_R38 codes of JDV_J239 with the share of SAS-visible médecins we give them (sums to 100).
 SPECIALITY_WEIGHTS: dict[str, float] = {
@@ -117,6 +132,9 @@ class Draft:
     editor: str | None
     sas_participant: bool
     cpts: list[str] = field(default_factory=list)
+    # surnuméraire settings, drawn once CPTS membership is known (mocks.population.overbooking)
+    participation_via: ParticipationVia = ParticipationVia.OWN_OFFICE
+    overbooking: bool = False
 
 
 _COMMUNE_LIST: tuple[Commune, ...] = tuple(sorted(COMMUNES.values(), key=lambda c: c.insee))
@@ -147,33 +165,55 @@ def _address(rng: random.Random, commune: Commune) -> Address:
     )
 
 
-class _Structures:
+_STRUCTURE_KINDS = {
+    "Maison de santé pluriprofessionnelle": StructureKind.MSP,
+    "Centre de santé": StructureKind.CDS,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SharedStructure:
+    """A health centre (MSP or centre de santé) drawn for the places of a commune."""
+
+    finess: str  # prefixed "1…"
+    kind: StructureKind
+    name: str
+    address: Address
+    phone: str
+
+
+class StructurePool:
     """Health centres (FINESS) shared by the practitioners of a commune."""
 
     def __init__(self, ids: IdFactory) -> None:
         self._ids = ids
-        self._by_commune: dict[str, list[tuple[str, str, Address, str]]] = {}
+        self._by_commune: dict[str, list[SharedStructure]] = {}
 
-    def shared(self, rng: random.Random, commune: Commune) -> tuple[str, str, Address, str]:
+    def shared(self, rng: random.Random, commune: Commune) -> SharedStructure:
         pool = self._by_commune.setdefault(commune.insee, [])
         if pool and (rng.random() < 0.7 or len(pool) * 15_000 > commune.population):
             return rng.choice(pool)
-        kind = rng.choice(("Maison de santé pluriprofessionnelle", "Centre de santé"))
+        label = rng.choice(tuple(_STRUCTURE_KINDS))
         suffix = f" {len(pool) + 1}" if pool else ""
-        entry = (
+        entry = SharedStructure(
             "1" + self._ids.finess(commune.department),
-            f"{kind} de {commune.name}{suffix}",
+            _STRUCTURE_KINDS[label],
+            f"{label} de {commune.name}{suffix}",
             _address(rng, commune),
             landline(rng, commune.department),
         )
         pool.append(entry)
         return entry
 
+    def all(self) -> list[SharedStructure]:
+        """Every structure drawn, in drawing order per commune (communes in first-use order)."""
+        return [s for pool in self._by_commune.values() for s in pool]
+
 
 def _place(
     rng: random.Random,
     ids: IdFactory,
-    structures: _Structures,
+    structures: StructurePool,
     commune: Commune,
     place_id: str,
     rpps: str | None,
@@ -182,8 +222,10 @@ def _place(
 ) -> Place:
     draw = rng.random()
     if draw < 0.2:
-        structure_id, structure_name, address, phone = structures.shared(rng, commune)
-        return Place(place_id, structure_name, address, structure_id, structure_name, phone)
+        shared = structures.shared(rng, commune)
+        return Place(
+            place_id, shared.name, shared.address, shared.finess, shared.name, shared.phone
+        )
     address = _address(rng, commune)
     phone = landline(rng, commune.department)
     if draw < 0.65 or rpps is None:  # a practice company (SCM/SELARL), or any ADELI holder
@@ -199,9 +241,11 @@ def draft_practitioners(
     names: NamePools,
     count: int,
     assign: Callable[[random.Random, str], tuple[AgendaKind, str | None, bool]],
+    structures: StructurePool | None = None,
 ) -> list[Draft]:
-    """``count`` practitioners; ``assign(rng, speciality) -> (agenda, editor, participant)``."""
-    structures = _Structures(ids)
+    """``count`` practitioners; ``assign(rng, speciality) -> (agenda, editor, participant)``;
+    the health centres their places share are drawn in ``structures``."""
+    structures = structures if structures is not None else StructurePool(ids)
     drafts: list[Draft] = []
     for index in range(count):
         home = _COMMUNE_LIST[_pick(rng, _COMMUNE_CUM)]
@@ -254,4 +298,6 @@ def finish(draft: Draft) -> Practitioner:
         editor=draft.editor,
         sas_participant=draft.sas_participant,
         cpts=tuple(draft.cpts),
+        participation_via=draft.participation_via,
+        overbooking=draft.overbooking,
     )

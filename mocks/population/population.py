@@ -19,7 +19,8 @@ from typing import Any
 
 from mocks.population.common import make_name_pools, site_root, stable_seed
 from mocks.population.editors import CPTS, PS, make_editors
-from mocks.population.people import IdFactory, draft_practitioners, finish
+from mocks.population.overbooking import draw_overbooking
+from mocks.population.people import IdFactory, StructurePool, draft_practitioners, finish
 from mocks.population.slots import (
     PractitionerWeek,
     SlotRecord,
@@ -34,6 +35,7 @@ from sasref.directory.model import (
     Cpts,
     EditorInfo,
     FixedPoint,
+    HealthStructure,
     OpeningHours,
     Place,
     Practitioner,
@@ -82,6 +84,7 @@ class Population:
         practitioners: tuple[Practitioner, ...],
         cpts: tuple[Cpts, ...],
         sos: tuple[SosAssociation, ...],
+        structures: tuple[HealthStructure, ...] = (),
     ) -> None:
         self.seed = seed
         self.clock = clock
@@ -90,6 +93,8 @@ class Population:
         self.practitioners = practitioners
         self.cpts = cpts
         self.sos = sos
+        #: MSP and centres de santé named by places (``Place.structure_id``), with their settings.
+        self.structures = structures
         self._editors = {e.name: e for e in editors}
         self._practitioners = {p.id: p for p in practitioners}
         self._places: dict[str, tuple[Practitioner, Place]] = {
@@ -317,9 +322,11 @@ def generate_population(
     fleet = make_editors(rng, editors)
     ids = IdFactory(random.Random(stable_seed(seed, "ids")))
     names = make_name_pools(seed)
-    drafts = draft_practitioners(rng, ids, names, practitioners, _assigner(rng, fleet))
+    pool = StructurePool(ids)
+    drafts = draft_practitioners(rng, ids, names, practitioners, _assigner(rng, fleet), pool)
     cpts = make_cpts(rng, ids, drafts, fleet, max(1, round(practitioners / 100)))
     sos = make_sos(rng, ids, fleet, max(1, round(practitioners / 400)))
+    structures = draw_overbooking(seed, drafts, pool.all())
     return Population(
         seed=seed,
         clock=clock,
@@ -328,4 +335,5 @@ def generate_population(
         practitioners=tuple(finish(d) for d in drafts),
         cpts=cpts,
         sos=sos,
+        structures=structures,
     )

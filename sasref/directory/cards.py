@@ -6,7 +6,9 @@ Each card carries what the slot aggregator needs to fetch free slots:
   per place of practice): the practitioner's national id, the place, its editor and agenda kind;
 * :class:`CptsCard` — a CPTS replacing its member cards (§6.2): FINESS, members, editor (INT_R04);
 * :class:`SosCard` — one SOS Médecins fixed point (PFG, §6.1): SIRET, fixed point, editor (the
-  Schedule search by SIRET).
+  Schedule search by SIRET);
+* :class:`StructureCard` — an MSP or a centre de santé taking part in the SAS as such, listed by
+  the surnuméraire search only (§6.3): sasref has no structure agenda, so it has no slots.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sasref.directory.model import (
     AgendaKind,
     Cpts,
     FixedPoint,
+    HealthStructure,
     Place,
     Practitioner,
     SosAssociation,
@@ -116,7 +119,30 @@ class SosCard:
         return True  # fixed points are listed because the association takes part in the SAS
 
 
-Card = PractitionerCard | CptsCard | SosCard
+@dataclass(frozen=True, slots=True)
+class StructureCard:
+    structure: HealthStructure
+    distance_km: float | None
+    kind: Literal["structure"] = "structure"
+
+    @property
+    def key(self) -> str:
+        return f"structure:{self.structure.id}"
+
+    @property
+    def editor(self) -> str | None:
+        return None
+
+    @property
+    def agenda(self) -> AgendaKind:
+        return AgendaKind.NONE
+
+    @property
+    def participant(self) -> bool:
+        return self.structure.overbooking
+
+
+Card = PractitionerCard | CptsCard | SosCard | StructureCard
 
 
 class CardList(Sequence[Card]):

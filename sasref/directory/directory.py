@@ -20,8 +20,15 @@ from sasref.directory.jsonformat import (
     editor_from_json,
     practitioner_from_json,
     sos_from_json,
+    structure_from_json,
 )
-from sasref.directory.model import Cpts, EditorInfo, Practitioner, SosAssociation
+from sasref.directory.model import (
+    Cpts,
+    EditorInfo,
+    HealthStructure,
+    Practitioner,
+    SosAssociation,
+)
 from sasref.errors import InvalidInput
 
 
@@ -40,6 +47,9 @@ class PopulationLike(Protocol):
     @property
     def editors(self) -> Iterable[EditorInfo] | Mapping[str, EditorInfo]: ...
 
+    @property
+    def structures(self) -> Iterable[HealthStructure]: ...
+
 
 def _values(items: Iterable[Any] | Mapping[str, Any]) -> Iterable[Any]:
     return items.values() if isinstance(items, Mapping) else items
@@ -54,6 +64,7 @@ class Directory:
         cpts: Iterable[Cpts] = (),
         sos: Iterable[SosAssociation] = (),
         editors: Iterable[EditorInfo] = (),
+        structures: Iterable[HealthStructure] = (),
     ) -> None:
         self.practitioners: dict[str, Practitioner] = {}
         for p in practitioners:
@@ -63,6 +74,8 @@ class Directory:
         self.cpts: dict[str, Cpts] = {c.finess: c for c in cpts}
         self.sos: dict[str, SosAssociation] = {s.siret: s for s in sos}
         self.editors: dict[str, EditorInfo] = {e.name: e for e in editors}
+        #: MSP and centres de santé by prefixed FINESS (a place's ``structure_id``).
+        self.structures: dict[str, HealthStructure] = {s.id: s for s in structures}
         # CPTS membership comes from both sides (a practitioner's ``cpts`` and a CPTS's
         # ``members``): a user's file may fill only one of them.
         members: dict[str, set[str]] = {f: set(c.members) for f, c in self.cpts.items()}
@@ -91,6 +104,7 @@ class Directory:
             cpts=_values(population.cpts),
             sos=_values(population.sos),
             editors=_values(population.editors),
+            structures=_values(population.structures),
         )
 
     @classmethod
@@ -115,6 +129,7 @@ class Directory:
             cpts=[cpts_from_json(c) for c in doc.get("cpts", ())],
             sos=[sos_from_json(s) for s in doc.get("sos", ())],
             editors=[editor_from_json(e) for e in _values(doc.get("editors", ()))],
+            structures=[structure_from_json(s) for s in doc.get("structures", ())],
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -123,6 +138,7 @@ class Directory:
             cpts=self.cpts.values(),
             sos=self.sos.values(),
             editors=self.editors.values(),
+            structures=self.structures.values(),
         )
 
     # --- lookups -----------------------------------------------------------------------------

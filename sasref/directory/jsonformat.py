@@ -14,7 +14,8 @@ places, editors' id lists):
       "id": "810001234567", "family": "Martin", "given": "Anne", "gender": "female",
       "speciality": "SM54", "specialityDisplay": "Médecine générale", "profession": "10",
       "phone": "+33556000000", "agenda": "editor", "editor": "editeur-01",
-      "sasParticipant": true, "cpts": ["1330000017"],
+      "sasParticipant": true, "cpts": ["1330000017"], "participationVia": 1,
+      "overbooking": true,
       "places": [{"id": "pl-1", "name": "Cabinet Martin", "structureId": "3…",
                   "structureName": "Cabinet Martin", "phone": "+33556000000",
                   "address": {"line": "12 rue Sainte-Catherine", "postalCode": "33000",
@@ -23,8 +24,10 @@ places, editors' id lists):
   "cpts": [{"finess": "1330000017", "name": "CPTS Bordeaux Centre", "phone": "+33…",
             "department": "33", "zone": ["33063"], "members": ["810001234567"],
             "editor": "editeur-01"}],
+  "structures": [{"id": "1330000025", "kind": "msp", "name": "Maison de santé …",
+                  "phone": "+33…", "overbooking": true, "address": {…}}],
   "sos": [{"siret": "3…", "name": "SOS Médecins Bordeaux", "phone": "+33…", "department": "33",
-           "editor": "editeur-02",
+           "editor": "editeur-02", "overbooking": true,
            "fixedPoints": [{"id": "pfg-1", "name": "PFG Bordeaux", "phone": "+33…",
                             "address": {…},
                             "hours": [{"daysOfWeek": ["mon", "tue"], "openingTime": "08:00:00",
@@ -38,6 +41,14 @@ ids, ``family``, ``speciality`` (TRE_R38 code), at least one place with a full a
 ``editor``, ``sasParticipant`` (false), ``cpts`` ([]), ``gender``, ``profession`` ("10"),
 ``specialityDisplay`` (the code), phones (""), ``useCases`` (["ps"]); ``format``/``version``.
 CPTS membership may be given on either side (``cpts`` of a practitioner, ``members`` of a CPTS).
+
+Surnuméraire (spec §6.3, :mod:`sasref.directory.overbooking`): a practitioner's ``overbooking``
+(false) is the opt-in "accepte des patients en sus des disponibilités", effective through
+``participationVia`` 1 (own office, the default) or 2 (CPTS), not 3 (MSP) or 4 (SOS Médecins);
+``structures`` lists the MSP (``kind`` ``msp``) and centres de santé (``cds``) by the FINESS the
+places name in ``structureId``, with their own ``overbooking`` (false); a practitioner's place in
+a centre de santé never accepts extra patients. An SOS association's ``overbooking`` defaults to
+true (it takes part in the SAS).
 """
 
 from __future__ import annotations
@@ -53,10 +64,13 @@ from sasref.directory.model import (
     Cpts,
     EditorInfo,
     FixedPoint,
+    HealthStructure,
     OpeningHours,
+    ParticipationVia,
     Place,
     Practitioner,
     SosAssociation,
+    StructureKind,
 )
 from sasref.errors import InvalidInput
 
@@ -91,6 +105,8 @@ def practitioner_json(p: Practitioner) -> dict[str, Any]:
         "editor": p.editor,
         "sasParticipant": p.sas_participant,
         "cpts": list(p.cpts),
+        "participationVia": int(p.participation_via),
+        "overbooking": p.overbooking,
         "places": [
             {
                 "id": pl.id,
@@ -140,6 +156,7 @@ def sos_json(s: SosAssociation) -> dict[str, Any]:
         "phone": s.phone,
         "department": s.department,
         "editor": s.editor,
+        "overbooking": s.overbooking,
         "fixedPoints": [
             {
                 "id": f.id,
@@ -150,6 +167,17 @@ def sos_json(s: SosAssociation) -> dict[str, Any]:
             }
             for f in s.fixed_points
         ],
+    }
+
+
+def structure_json(s: HealthStructure) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "kind": s.kind.value,
+        "name": s.name,
+        "phone": s.phone,
+        "overbooking": s.overbooking,
+        "address": address_json(s.address),
     }
 
 
@@ -168,6 +196,7 @@ def directory_json(
     cpts: Iterable[Cpts] = (),
     sos: Iterable[SosAssociation] = (),
     editors: Iterable[EditorInfo] = (),
+    structures: Iterable[HealthStructure] = (),
 ) -> dict[str, Any]:
     """The whole document (what ``Directory.to_json()`` and the mock population emit)."""
     return {
@@ -176,6 +205,7 @@ def directory_json(
         "editors": [editor_json(e) for e in editors],
         "practitioners": [practitioner_json(p) for p in practitioners],
         "cpts": [cpts_json(c) for c in cpts],
+        "structures": [structure_json(s) for s in structures],
         "sos": [sos_json(s) for s in sos],
     }
 
@@ -237,6 +267,14 @@ def practitioner_from_json(d: Mapping[str, Any]) -> Practitioner:
     except ValueError:
         raise InvalidInput(f"directory JSON: {where}: agenda must be editor|sas|none") from None
     speciality = str(_req(d, "speciality", where))
+    raw_via = _opt(d, "participationVia")
+    try:
+        via = ParticipationVia.OWN_OFFICE if raw_via is None else ParticipationVia(int(raw_via))
+    except (TypeError, ValueError):
+        raise InvalidInput(
+            f"directory JSON: {where}: participationVia must be 1 (own office), 2 (CPTS), "
+            "3 (MSP) or 4 (SOS Médecins)"
+        ) from None
     return Practitioner(
         id=pid,
         family=str(_req(d, "family", where)),
@@ -251,6 +289,8 @@ def practitioner_from_json(d: Mapping[str, Any]) -> Practitioner:
         editor=_opt(d, "editor"),
         sas_participant=bool(_opt(d, "sasParticipant", False)),
         cpts=tuple(str(c) for c in _opt(d, "cpts", ())),
+        participation_via=via,
+        overbooking=_flag(d, "overbooking", False, where),
     )
 
 
@@ -283,6 +323,7 @@ def sos_from_json(d: Mapping[str, Any]) -> SosAssociation:
         phone=str(_opt(d, "phone", "")),
         department=str(_opt(d, "department", "")),
         editor=_opt(d, "editor"),
+        overbooking=_flag(d, "overbooking", True, where),
         fixed_points=tuple(
             FixedPoint(
                 id=str(_req(f, "id", where)),
@@ -301,6 +342,30 @@ def sos_from_json(d: Mapping[str, Any]) -> SosAssociation:
             for f in _opt(d, "fixedPoints", ())
         ),
     )
+
+
+def structure_from_json(d: Mapping[str, Any]) -> HealthStructure:
+    sid = str(_req(d, "id", "a structure"))
+    where = f"structure {sid}"
+    try:
+        kind = StructureKind(str(_req(d, "kind", where)).lower())
+    except ValueError:
+        raise InvalidInput(f"directory JSON: {where}: kind must be msp or cds") from None
+    return HealthStructure(
+        id=sid,
+        kind=kind,
+        name=str(_opt(d, "name", sid)),
+        address=_address(_req(d, "address", where), where),
+        phone=str(_opt(d, "phone", "")),
+        overbooking=_flag(d, "overbooking", False, where),
+    )
+
+
+def _flag(d: Mapping[str, Any], key: str, default: bool, where: str) -> bool:
+    value = _opt(d, key, default)
+    if not isinstance(value, bool):
+        raise InvalidInput(f"directory JSON: {where}: {key} must be true or false")
+    return value
 
 
 def editor_from_json(d: Mapping[str, Any]) -> EditorInfo:

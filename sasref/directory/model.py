@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import time
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 
 class AgendaKind(StrEnum):
@@ -19,6 +19,23 @@ class AgendaKind(StrEnum):
     EDITOR = "editor"  # an interfaced editor's agenda software (INT_R01/R04)
     SAS = "sas"  # the SAS platform's own agenda
     NONE = "none"  # no agenda visible to the SAS: the card shows contact details only
+
+
+class ParticipationVia(IntEnum):
+    """How a practitioner takes part in the SAS (effector setting ``participation_sas_via``,
+    spec §1.12, §6.1-6.3): through their own office, a CPTS, an MSP or SOS Médecins."""
+
+    OWN_OFFICE = 1
+    CPTS = 2
+    MSP = 3
+    SOS = 4
+
+
+class StructureKind(StrEnum):
+    """The multi-professional structures that take part in the SAS as such (spec §6.3)."""
+
+    MSP = "msp"  # maison de santé pluriprofessionnelle, TRE_R66 603
+    CDS = "cds"  # centre de santé, TRE_R66 124
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +84,10 @@ class Practitioner:
     editor: str | None = None  # editor name when agenda == EDITOR
     sas_participant: bool = False  # takes part in the SAS (ranked first)
     cpts: tuple[str, ...] = ()  # FINESS (prefixed) of the CPTS it belongs to
+    participation_via: ParticipationVia = ParticipationVia.OWN_OFFICE
+    #: Opt-in "accepte des patients en sus des disponibilités" (surnuméraire, spec §6.3); what
+    #: the search shows also depends on the participation: :mod:`sasref.directory.overbooking`.
+    overbooking: bool = False
 
     @property
     def raw_id(self) -> str:
@@ -117,6 +138,23 @@ class SosAssociation:
     department: str
     fixed_points: tuple[FixedPoint, ...]
     editor: str | None = None
+    #: The association's participation (its settings, spec §6.1): its fixed points accept extra
+    #: patients ("en sus des disponibilités") when it takes part, which listed associations do.
+    overbooking: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class HealthStructure:
+    """An MSP or a centre de santé: the place of several practitioners (their
+    :attr:`Place.structure_id`) and, when it opts in, a recipient of orientations en
+    surnuméraire in its own name (its structure settings, spec §6.3)."""
+
+    id: str  # prefixed FINESS "1…"
+    kind: StructureKind
+    name: str
+    address: Address
+    phone: str
+    overbooking: bool = False  # takes part in the SAS: accepts extra patients
 
 
 @dataclass(frozen=True, slots=True)

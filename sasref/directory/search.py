@@ -16,6 +16,11 @@
   commune, so no CPTS substitution (as on the platform, whose CPTS list is keyed by INSEE code).
 * **SOS Médecins** (§6.1): fixed points in the circle are cards of their own, ranked as SAS
   participants; shown for a general-practice search (or no speciality).
+* **Surnuméraire** (§6.3, ``SearchRequest.overbooking``): only the offers that accept patients
+  "en sus des disponibilités" (:mod:`sasref.directory.overbooking`): practitioners' places, the
+  MSP and centres de santé taking part as structures (general practice or no speciality, like SOS
+  cards), SOS fixed points; CPTS cards stand for the members taking part through their CPTS (the
+  platform's ``ss_sas_cpts_finess``). Same perimeter and order; no slots are needed.
 * **Few or no results** (§1.8): no automatic widening (the platform's enlargement is dead code);
   an empty result is returned as such, with the radius used, for the UI to say so.
 * **Pagination** (§1.7): 5 cards per page by default, with totals.
@@ -31,7 +36,14 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from sasref.directory import geo
-from sasref.directory.cards import Card, CardList, CptsCard, PractitionerCard, SosCard
+from sasref.directory.cards import (
+    Card,
+    CardList,
+    CptsCard,
+    PractitionerCard,
+    SosCard,
+    StructureCard,
+)
 from sasref.directory.directory import Directory
 from sasref.directory.geocode import (
     GeoPoint,
@@ -41,8 +53,16 @@ from sasref.directory.geocode import (
     geocode_parts,
 )
 from sasref.directory.index import GridIndex
-from sasref.directory.model import AgendaKind, Cpts, FixedPoint, Place, Practitioner
+from sasref.directory.model import (
+    AgendaKind,
+    Cpts,
+    FixedPoint,
+    HealthStructure,
+    Place,
+    Practitioner,
+)
 from sasref.directory.model import SosAssociation as Sos
+from sasref.directory.overbooking import place_accepts, via_cpts
 from sasref.errors import InvalidInput
 from sasref.fhir.codes import TRE_G15_PROFESSION
 
@@ -114,6 +134,8 @@ class SearchRequest:
     radius_km: float | None = None  # overrides the département default (map circle)
     include_sos: bool = True
     agenda_only: bool = False  # drop offers whose agenda is invisible to the SAS
+    #: The surnuméraire list: only offers accepting patients en sus des disponibilités (§6.3).
+    overbooking: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +198,7 @@ def filter_key(practitioner: Practitioner) -> str:
 
 _PlaceItem = tuple[Practitioner, Place, str, int]
 _FixedItem = tuple[Sos, FixedPoint, str, int]
+_StructureItem = tuple[HealthStructure, str, int]
 
 
 # An entry of the result list: (sort key, kind, distance km, a, b) where (a, b) is
@@ -183,7 +206,7 @@ _FixedItem = tuple[Sos, FixedPoint, str, int]
 # The sort key is one number (participants first: non-participants get an offset), so sorting
 # compares floats/ints only; ties keep the index order, which is deterministic.
 _Entry = tuple[Any, int, float, Any, Any]
-_PS, _SOS, _PINNED, _CPTS = 0, 1, 2, 3
+_PS, _SOS, _PINNED, _CPTS, _STRUCTURE = 0, 1, 2, 3, 4
 _NOT_PARTICIPANT_KM = 1e6  # added to the distance of a non-participant
 _NOT_PARTICIPANT_RANK = 1 << 64  # added to the random rank of a non-participant
 
@@ -199,7 +222,10 @@ class DirectorySearch:
         self.directory = directory
         # Items carry their card key and its hash, computed once (seeded order = mix(hash^seed)).
         self._places: GridIndex[_PlaceItem] = GridIndex()
+        # The places accepting extra patients, indexed apart: the surnuméraire list scans them only.
+        self._extra_places: GridIndex[_PlaceItem] = GridIndex()
         displays: dict[str, str] = {}
+        structures = directory.structures
         for p in directory.practitioners.values():
             partition = filter_key(p)
             displays.setdefault(partition, p.speciality_display)
@@ -207,6 +233,14 @@ class DirectorySearch:
                 a, key = place.address, f"ps:{p.id}:{place.id}"
                 item = (p, place, key, _hash64(key))
                 self._places.add(a.latitude, a.longitude, item, key=partition)
+                if place_accepts(p, place, structures):
+                    self._extra_places.add(a.latitude, a.longitude, item, key=partition)
+        self._structures: GridIndex[_StructureItem] = GridIndex()
+        for structure in structures.values():
+            if structure.overbooking:
+                key = f"structure:{structure.id}"
+                a = structure.address
+                self._structures.add(a.latitude, a.longitude, (structure, key, _hash64(key)))
         self._fixed: GridIndex[_FixedItem] = GridIndex()
         for sos in directory.sos.values():
             for fp in sos.fixed_points:
@@ -318,7 +352,9 @@ class DirectorySearch:
         append = entries.append
         lat, lon = point.latitude, point.longitude
         agenda_only = request.agenda_only
-        for d, (practitioner, place, _key, h) in self._places.within(lat, lon, radius, keys=codes):
+        overbooking = request.overbooking
+        places = self._extra_places if overbooking else self._places
+        for d, (practitioner, place, _key, h) in places.within(lat, lon, radius, keys=codes):
             if practitioner.id == excluded:
                 continue
             if agenda_only and practitioner.agenda is AgendaKind.NONE:
@@ -330,28 +366,45 @@ class DirectorySearch:
                 if not practitioner.sas_participant:
                     rank += _NOT_PARTICIPANT_RANK
             append((rank, _PS, d, practitioner, place))
-        if request.include_sos and (codes is None or codes & GENERAL_PRACTICE):
+        general = codes is None or bool(codes & GENERAL_PRACTICE)
+        if request.include_sos and general:
             for d, (sos, fp, _key, h) in self._fixed.within(lat, lon, radius):
                 # Fixed points are listed because their association takes part in the SAS.
+                if overbooking and not sos.overbooking:
+                    continue
                 append((d if by_distance else _mix(h ^ seed_mix), _SOS, d, sos, fp))
+        if overbooking and general:
+            for d, (structure, _key, h) in self._structures.within(lat, lon, radius):
+                append((d if by_distance else _mix(h ^ seed_mix), _STRUCTURE, d, structure, None))
         entries.sort(key=_sort_key)
         zone: tuple[Cpts, ...] = ()
         if point.kind is not PlaceKind.COUNTY and point.insee:
             zone = tuple(self.directory.cpts_covering(point.insee))
-        entries = self._group_cpts(entries, zone)
+        entries = self._group_cpts(entries, zone, via_cpts_only=overbooking)
         if treating is not None and treating.practitioner is not None:
-            entries = [*self._pinned(treating.practitioner, point), *entries]
+            pinned = self._pinned(treating.practitioner, point)
+            if overbooking:
+                structures = self.directory.structures
+                pinned = [e for e in pinned if place_accepts(e[3], e[4], structures)]
+            entries = [*pinned, *entries]
         return self._page(
             request, point, radius, sort, codes, entries, treating, zone
         )  # fmt: skip
 
-    def _group_cpts(self, entries: list[_Entry], zone: tuple[Cpts, ...]) -> list[_Entry]:
-        """Replace the member cards of the zone's CPTS by one card at the first member (§6.2)."""
+    def _group_cpts(
+        self, entries: list[_Entry], zone: tuple[Cpts, ...], *, via_cpts_only: bool = False
+    ) -> list[_Entry]:
+        """Replace the member cards of the zone's CPTS by one card at the first member (§6.2);
+        ``via_cpts_only``: only members taking part in the SAS through that CPTS (surnuméraire)."""
         if not zone:
             return entries
         member_of: dict[str, str] = {}
         for cpts in zone:
             for member in self.directory.cpts_members(cpts.finess):
+                if via_cpts_only:
+                    p = self.directory.practitioners.get(member)
+                    if p is None or via_cpts(p) != cpts.finess:
+                        continue
                 member_of.setdefault(member, cpts.finess)
         out: list[_Entry] = []
         groups: dict[str, list[_Entry]] = {}
@@ -374,6 +427,8 @@ class DirectorySearch:
             return SosCard(a, b, d)
         if kind == _PINNED:
             return PractitionerCard(a, b, d, treating=True)
+        if kind == _STRUCTURE:
+            return StructureCard(a, d)
         members = tuple(
             self.directory.practitioners[m]
             for m in self.directory.cpts_members(a)
@@ -425,6 +480,7 @@ class DirectorySearch:
             "practitioner": kinds[_PS] + kinds[_PINNED],
             "cpts": kinds[_CPTS],
             "sos": kinds[_SOS],
+            "structure": kinds[_STRUCTURE],
         }
         ordered = CardList(entries, self._build)
         return SearchResult(

@@ -328,6 +328,7 @@ class PlatformService:
                     + (f" et {more} autre(s)" if more > 0 else ""),
                 ),
             )
+        assert isinstance(card, SosCard)  # structure cards: the surnuméraire list, not here yet
         association, fixed_point = card.association, card.fixed_point
         sas_for_fp = {fixed_point.id: list(sas.get((association.siret, fixed_point.id), ()))}
         return CardView(
@@ -381,7 +382,7 @@ def fanout_request(cards: Sequence[Card], window: SearchWindow) -> FanOutRequest
                 practitioners.append(card.practitioner_id)
         elif isinstance(card, CptsCard):
             members.extend(m.id for m in card.members if m.agenda is AgendaKind.EDITOR)
-        elif card.agenda is AgendaKind.EDITOR:
+        elif isinstance(card, SosCard) and card.agenda is AgendaKind.EDITOR:
             sirets.append(card.siret)
     return FanOutRequest(
         window,

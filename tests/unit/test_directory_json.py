@@ -85,7 +85,7 @@ def test_load_a_users_file(tmp_path: Path) -> None:
     assert hours.days == ("sat", "sun") and hours.opening.hour == 8
     # And it searches.
     res = DirectorySearch(d).search(SearchRequest(where="Bordeaux", per_page=10))
-    assert res.counts == {"practitioner": 1, "cpts": 1, "sos": 1}
+    assert res.counts == {"practitioner": 1, "cpts": 1, "sos": 1, "structure": 0}
 
 
 def test_round_trip_is_lossless() -> None:

@@ -261,7 +261,7 @@ def test_cpts_members_are_grouped_into_one_card_when_the_commune_is_in_its_zone(
     assert card.member_ids == ("810000000006", "810000000007")
     assert card.distance_km == pytest.approx(3.0, abs=0.01)
     assert [c.finess for c in res.cpts_in_zone] == ["1330000001"]
-    assert res.counts == {"practitioner": 4, "cpts": 1, "sos": 1}
+    assert res.counts == {"practitioner": 4, "cpts": 1, "sos": 1, "structure": 0}
     # Outside its zone (or for a département search) the members stay individual cards.
     county = search.search(SearchRequest(department="33", per_page=50))
     assert not any(isinstance(c, CptsCard) for c in county.ordered)

@@ -349,6 +349,7 @@ def test_to_json(pop: Population) -> None:
         "practitioners": 1500,
         "cpts": len(pop.cpts),
         "sos": len(pop.sos),
+        "structures": len(pop.structures),
     }
     first = data["editors"][0]
     assert first["baseUrl"] == pop.editors[0].base_url
