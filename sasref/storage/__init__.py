@@ -21,6 +21,7 @@ from sasref.storage.engine import (
     drop_db,
     init_db,
 )
+from sasref.storage.orientations import OrientationEntry, OrientationRepository
 from sasref.storage.regulators import RegulatorRecord, RegulatorRepository, SyncState
 from sasref.storage.routing import LearnedRoute, NobodyRoute, RoutingRepository, RoutingState
 from sasref.storage.searchlog import SearchLogEntry, SearchLogRepository
@@ -34,6 +35,8 @@ __all__ = [
     "EditorRepository",
     "LearnedRoute",
     "NobodyRoute",
+    "OrientationEntry",
+    "OrientationRepository",
     "RegulatorRecord",
     "RegulatorRepository",
     "RoutingRepository",

@@ -4,6 +4,8 @@
   disabled occurrences, leave periods, orientations (bookings consuming capacity).
 * Appointments received through INT_R03 (digest §2), keyed by identifier system + value, with
   their status history.
+* Orientations "en surnuméraire" made by regulators (spec §4.6, §6.3): no slot, a recipient, a
+  date-time; what the SAS forwards to the LRM (INT_L02).
 * Regulator accounts and their per-editor synchronisation state.
 * The editor registry (editors added through the API) and the aggregator's learned routing
   (identifier → editors, and the negative "nobody knew" entries).
@@ -142,6 +144,31 @@ class AppointmentStatusRow(Base):
     status: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UtcDateTime())
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# --- Orientations en surnuméraire -------------------------------------------------------------
+class RegulatorOrientationRow(Base):
+    """An orientation made by a regulator without a slot (``sasref.orientations``).
+
+    The orientation itself is ``data`` (JSON); the columns are what lists filter on.
+    ``idempotency_key`` (regulator-scoped) makes a repeated request return the first orientation.
+    """
+
+    __tablename__ = "sas_regulator_orientation"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(400), nullable=True, unique=True)
+    orientation_type: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    category: Mapped[str] = mapped_column(String(8), index=True)
+    recipient_id: Mapped[str] = mapped_column(String(64), index=True)  # effector or structure
+    effector_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    start: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    regulator_id: Mapped[str] = mapped_column(String(64), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 # --- Regulators -----------------------------------------------------------------------------
