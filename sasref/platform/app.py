@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from sasref import __version__
-from sasref.platform.routes import api, pages
+from sasref.platform.routes import api, orientation_pages, orientations, pages
 from sasref.platform.service import PlatformService
 from sasref.platform.settings import PlatformSettings
 
@@ -45,7 +45,8 @@ def create_app(settings: PlatformSettings) -> FastAPI:
         version=__version__,
         description=(
             "Reference SAS platform: directory search with live editor slots (INT_R01, INT_R04, "
-            "SOS Médecins) and the LRM contextual search (INT_L01)."
+            "SOS Médecins), the LRM contextual search (INT_L01), and orientations en "
+            "surnuméraire forwarded to the LRM (INT_L02)."
         ),
         lifespan=lifespan,
     )
@@ -54,7 +55,9 @@ def create_app(settings: PlatformSettings) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=str(package.joinpath("templates")))
     app.mount("/static", StaticFiles(directory=str(package.joinpath("static"))), name="static")
     app.include_router(api.router)
+    app.include_router(orientations.router)
     app.include_router(pages.router)
+    app.include_router(orientation_pages.router)
 
     @app.exception_handler(RequestValidationError)
     async def bad_parameters(request: Request, exc: RequestValidationError) -> Response:

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 
-from sasref.auth import Regulator, require_regulator_when_enabled
+from sasref.auth import (
+    Regulator,
+    csrf_token,
+    login_enabled,
+    require_csrf,
+    require_regulator_when_enabled,
+)
 
 if TYPE_CHECKING:
     from sasref.platform.service import PlatformService
@@ -27,6 +33,24 @@ def require_regulator(request: Request) -> Regulator | None:
     (redirect to ``/login`` for a browser, 401/403 otherwise) without touching the routes.
     """
     return require_regulator_when_enabled(request)
+
+
+async def csrf_rejected(request: Request) -> bool:
+    """Whether a page's state-changing POST form lacks the session's CSRF token (the page then
+    answers 403), as on the login's own forms. Without a login there is no session to protect
+    (apps built without PSC: tests, benchmarks)."""
+    if not login_enabled(request.app):
+        return False
+    try:
+        await require_csrf(request)
+    except HTTPException:
+        return True
+    return False
+
+
+def page_csrf_token(request: Request) -> str:
+    """The token to put in a page's POST forms (empty without a login)."""
+    return csrf_token(request) if login_enabled(request.app) else ""
 
 
 ServiceDep = Annotated["PlatformService", Depends(get_service)]

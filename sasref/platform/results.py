@@ -1,14 +1,27 @@
 """What a search returns to the regulator: cards with slots by day, and editor diagnostics.
 
-Plain view objects shared by the JSON API and the HTML page (spec §1.5–§1.7, §3.2).
+Plain view objects shared by the JSON API and the HTML page (spec §1.5–§1.8, §3.2, §6.3).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from sasref.aggregator import CardSlots, EditorOutcome, EditorSummary, SearchWindow
+
+
+class SearchMode(StrEnum):
+    """The two lists of the platform (spec §1.10, §6.3): offers with slots (default), or the
+    offers accepting patients "en sus des disponibilités" (``bs_sas_overbooking``)."""
+
+    SLOTS = "slots"
+    SURNUMERAIRE = "surnumeraire"
+
+
+#: The platform's label of the surnuméraire list (spec §6.3).
+SURNUMERAIRE_LABEL = "Créneaux en sus des disponibilités"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +37,7 @@ class SearchQuery:
     page: int = 1
     lrm_origin: str | None = None  # set when the search comes from an LRM contextual URL
     preferred_doctor_error: str | None = None  # sas_pf_001 / sas_pf_002 from the URL
+    mode: SearchMode = SearchMode.SLOTS
 
     def as_params(self) -> dict[str, str]:
         """The query string of this search (for paging links)."""
@@ -34,8 +48,30 @@ class SearchQuery:
             "postcode": self.postcode,
             "speciality": self.speciality,
             "practitioner": self.practitioner,
+            "mode": None if self.mode is SearchMode.SLOTS else self.mode.value,
         }
         return {k: v for k, v in values.items() if v}
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """The switch to the surnuméraire list the platform offers (spec §1.8): when a with-slots
+    search shows no slot (``no_result``, ``no_slot``) or reaches the end of its list
+    (``end_of_list``). The routes add the URL of the same search in that mode."""
+
+    reason: str
+    message: str
+    label: str = f"Rechercher : {SURNUMERAIRE_LABEL}"
+    mode: SearchMode = SearchMode.SURNUMERAIRE
+
+    def as_dict(self, url: str) -> dict[str, Any]:
+        return {
+            "mode": self.mode.value,
+            "reason": self.reason,
+            "message": self.message,
+            "label": self.label,
+            "url": url,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +89,9 @@ class CardView:
     participant: bool = False
     preferred_doctor: bool = False
     details: tuple[str, ...] = ()
+    #: Surnuméraire list: the ``recipient`` of an orientation to this card (the API body's), or
+    #: ``None`` when the card takes no orientation (spec §6.3: not shown with slots).
+    orientation: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +106,7 @@ class CardView:
             "preferred_doctor": self.preferred_doctor,
             "details": list(self.details),
             "slots": self.slots.as_dict(),
+            "orientation": None if self.orientation is None else {"recipient": self.orientation},
         }
 
 
@@ -88,18 +128,27 @@ class SearchResult:
     fanout_ms: float = 0.0
     elapsed_ms: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    suggestion: Suggestion | None = None
 
     @property
     def lrm_origin(self) -> str | None:
         return self.query.lrm_origin
 
     @property
+    def mode(self) -> SearchMode:
+        return self.query.mode
+
+    @property
     def failed_editors(self) -> int:
         return sum(1 for e in self.editors if e.status.failed)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, suggestion_url: str | None = None) -> dict[str, Any]:
+        """JSON view; ``suggestion_url``: where the suggested search is (the caller's route)."""
+        suggestion = self.suggestion
         return {
             "query": {**self.query.as_params(), "page": self.page},
+            "mode": self.mode.value,
+            "suggestion": suggestion.as_dict(suggestion_url or "") if suggestion else None,
             "location": self.location,
             "speciality": self.speciality,
             "radius_km": self.radius_km,

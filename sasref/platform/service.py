@@ -9,6 +9,12 @@
    is partitioned as on the platform (§1.6): médecin traitant, then cards with slots
    (participants first), then cards without.
 
+The surnuméraire list (``SearchMode.SURNUMERAIRE``, §6.3) skips steps 2-3: its cards are the
+offers accepting patients "en sus des disponibilités", each with the ``recipient`` of an
+orientation to it. A with-slots search that shows no slot, or reaches the end of its list, offers
+the switch to it (:func:`switch_suggestion`, §1.8). Orientations are :attr:`PlatformService.
+orientations` (:mod:`sasref.orientations`), saved in the platform's database.
+
 Bad parameters raise :class:`~sasref.errors.InvalidInput` (the routes answer 400).
 
 The editor registry is the configured editors plus those saved by the API, and the aggregator's
@@ -36,8 +42,10 @@ from sasref.aggregator import (
     summarize,
 )
 from sasref.aggregator.consolidate import (
+    CardSlots,
     OfferIndex,
     cpts_slots,
+    group_by_day,
     practitioner_slots,
     sos_slots,
 )
@@ -51,11 +59,13 @@ from sasref.directory import (
     PractitionerCard,
     SearchRequest,
     SosCard,
+    StructureCard,
     TreatingStatus,
     UnknownSpeciality,
     geocode_parts,
 )
-from sasref.directory.model import AgendaKind, EditorInfo, Practitioner
+from sasref.directory.model import AgendaKind, EditorInfo, Practitioner, StructureKind
+from sasref.directory.overbooking import card_recipient
 from sasref.errors import InvalidInput
 from sasref.lrm.contextual import (
     PREFERRED_DOCTOR_MESSAGES,
@@ -63,13 +73,22 @@ from sasref.lrm.contextual import (
     DoctorParamKind,
     parse_contextual_url,
 )
+from sasref.orientations import OrientationService
 from sasref.platform.agendas import AgendaSource, FreeSlots, StoredAgendas
-from sasref.platform.results import CardView, SearchQuery, SearchResult
+from sasref.platform.results import (
+    SURNUMERAIRE_LABEL,
+    CardView,
+    SearchMode,
+    SearchQuery,
+    SearchResult,
+    Suggestion,
+)
 from sasref.platform.settings import PlatformSettings, default_lrm_origins
 from sasref.sasagenda import Window
 from sasref.storage import (
     AgendaRepository,
     EditorRepository,
+    OrientationRepository,
     RoutingRepository,
     SearchLogRepository,
     create_engine_from_url,
@@ -127,6 +146,10 @@ class PlatformService:
         self.agenda_repository = AgendaRepository(self.engine, clock=self.clock)
         self.agendas: AgendaSource = settings.agendas or StoredAgendas(self.agenda_repository)
         self.search_log = SearchLogRepository(self.engine, clock=self.clock)
+        #: Orientations en surnuméraire; forwarded to the LRM once ``attach_lrm`` is called.
+        self.orientations = OrientationService(
+            OrientationRepository(self.engine, clock=self.clock), self.directory, self.clock
+        )
 
     async def aclose(self) -> None:
         if self.routing_store is not None:
@@ -180,15 +203,20 @@ class PlatformService:
             per_page=self.settings.page_size,
             seed=session_seed(query),
             treating_practitioner=query.practitioner,
+            overbooking=query.mode is SearchMode.SURNUMERAIRE,
         )
         return await self._run(query, request, notices=())
 
-    async def search_contextual(self, params: Mapping[str, str], *, page: int = 1) -> SearchResult:
+    async def search_contextual(
+        self, params: Mapping[str, str], *, page: int = 1, mode: SearchMode = SearchMode.SLOTS
+    ) -> SearchResult:
         """The LRM contextual search URL (INT_L01, §3): validated, then searched."""
         contextual = parse_contextual_url(params, known_origins=self.lrm_origins)
-        return await self._run_contextual(contextual, page)
+        return await self._run_contextual(contextual, page, mode)
 
-    async def _run_contextual(self, contextual: ContextualSearch, page: int) -> SearchResult:
+    async def _run_contextual(
+        self, contextual: ContextualSearch, page: int, mode: SearchMode = SearchMode.SLOTS
+    ) -> SearchResult:
         address = contextual.address
         point = geocode_parts(
             street_number=address.street_number or None,
@@ -208,6 +236,7 @@ class PlatformService:
             page=page,
             lrm_origin=contextual.origin,
             preferred_doctor_error=doctor.error_code,
+            mode=mode,
         )
         notices: list[str] = []
         speciality: str | None = contextual.specialty.text
@@ -223,6 +252,7 @@ class PlatformService:
             per_page=self.settings.page_size,
             seed=session_seed(query),
             treating_practitioner=treating,
+            overbooking=mode is SearchMode.SURNUMERAIRE,
         )
         return await self._run(query, request, notices=tuple(notices))
 
@@ -233,12 +263,21 @@ class PlatformService:
         started = time.perf_counter()
         found = self.directory_search.search(request)
         window = SearchWindow.from_now(self.clock.now())
-        fan_out, sas = await asyncio.gather(
-            self.aggregator.search(fanout_request(found.cards, window)),
-            asyncio.to_thread(self._sas_slots, found.cards, window),
-        )
+        sas: FreeSlots = {}
+        if request.overbooking:  # no slots needed: these offers take patients without one
+            fan_out = FanOutResult(window, (), (), 0.0)
+        else:
+            fan_out, sas = await asyncio.gather(
+                self.aggregator.search(fanout_request(found.cards, window)),
+                asyncio.to_thread(self._sas_slots, found.cards, window),
+            )
         index = OfferIndex.build(fan_out.offers)
-        cards = order_page([self._view(card, fan_out, index, sas) for card in found.cards])
+        views = [self._view(card, fan_out, index, sas) for card in found.cards]
+        if request.overbooking:
+            views = [
+                self._orientable(card, view) for card, view in zip(found.cards, views, strict=True)
+            ]
+        cards = order_page(views)
         code = query.preferred_doctor_error
         if found.treating is not None and found.treating.status is TreatingStatus.NOT_FOUND:
             code = TreatingStatus.NOT_FOUND.value
@@ -261,6 +300,7 @@ class PlatformService:
             preferred_doctor_code=code,
             fanout_ms=fan_out.elapsed_ms,
             elapsed_ms=(time.perf_counter() - started) * 1000,
+            suggestion=switch_suggestion(query.mode, cards, page=found.page, pages=found.pages),
         )
         if self.settings.log_searches:
             await asyncio.to_thread(self._log, result)
@@ -281,10 +321,33 @@ class PlatformService:
             outcome={e.editor: e.status.value for e in result.editors if e.status.failed},
         )
 
+    def _orientable(self, card: Card, view: CardView) -> CardView:
+        """A surnuméraire card: who an orientation to it goes to (spec §4.6, §6.3)."""
+        recipient = card_recipient(self.directory, card)
+        if recipient is None:
+            return view
+        line = "Accepte des patients en sus des disponibilités"
+        if recipient.category == "CPTS" and not isinstance(card, CptsCard):
+            line += f" via la {recipient.name}"
+        return replace(view, orientation=recipient.target(), details=(*view.details, line))
+
     def _view(
         self, card: Card, fan_out: FanOutResult, index: OfferIndex, sas: FreeSlots
     ) -> CardView:
         window = fan_out.window
+        if isinstance(card, StructureCard):
+            structure, a = card.structure, card.structure.address
+            return CardView(
+                kind="structure",
+                id=structure.id,
+                title=structure.name,
+                subtitle=STRUCTURE_LABELS[structure.kind],
+                address=f"{a.line}, {a.postal_code} {a.city}",
+                slots=CardSlots(days=group_by_day((), window)),
+                phone=structure.phone,
+                distance_km=card.distance_km,
+                participant=card.participant,
+            )
         if isinstance(card, PractitionerCard):
             p, place = card.practitioner, card.place
             slots = practitioner_slots(
@@ -328,7 +391,6 @@ class PlatformService:
                     + (f" et {more} autre(s)" if more > 0 else ""),
                 ),
             )
-        assert isinstance(card, SosCard)  # structure cards: the surnuméraire list, not here yet
         association, fixed_point = card.association, card.fixed_point
         sas_for_fp = {fixed_point.id: list(sas.get((association.siret, fixed_point.id), ()))}
         return CardView(
@@ -351,6 +413,41 @@ class PlatformService:
 
 
 # --- pure helpers -------------------------------------------------------------------------------
+STRUCTURE_LABELS = {
+    StructureKind.MSP: "Maison de santé pluriprofessionnelle",
+    StructureKind.CDS: "Centre de santé",
+}
+#: Spec §1.8 wording (the platform's, paraphrased).
+NO_OFFER = "Aucune offre de soins n'est disponible sous 48 h dans la zone recherchée."
+NO_SLOT_ON_PAGE = "Aucune offre de soins de cette page n'a de créneau disponible sous 48 h."
+END_OF_LIST = "Toutes les offres de soins avec des disponibilités ont été affichées."
+RELAUNCH = (
+    f"Lancez la recherche « {SURNUMERAIRE_LABEL} » pour trouver les offres de soins qui acceptent "
+    "d'être contactées par la régulation pour des patients en sus de leurs disponibilités."
+)
+NO_OVERBOOKING_OFFER = (
+    "Aucune offre de soins de la zone recherchée n'a accepté d'être contactée par la régulation "
+    "pour des patients en sus des disponibilités."
+)
+
+
+def switch_suggestion(
+    mode: SearchMode, cards: Sequence[CardView], *, page: int, pages: int
+) -> Suggestion | None:
+    """The switch to the surnuméraire list a with-slots search offers (spec §1.8): ``no_result``
+    when nothing in the list has a slot (no card, or one page of cards without slots), ``no_slot``
+    when this page shows none, ``end_of_list`` on the last page."""
+    if mode is not SearchMode.SLOTS:
+        return None
+    if not any(card.slots.total for card in cards):
+        if pages <= 1:
+            return Suggestion("no_result", f"{NO_OFFER} {RELAUNCH}")
+        return Suggestion("no_slot", f"{NO_SLOT_ON_PAGE} {RELAUNCH}")
+    if page >= pages:
+        return Suggestion("end_of_list", f"{END_OF_LIST} {RELAUNCH}")
+    return None
+
+
 def locate(query: SearchQuery) -> GeoPoint:
     """The search place from the API's ``address`` / ``insee`` / ``city`` / ``postcode``."""
     from sasref.directory import geocode
@@ -417,4 +514,11 @@ def agenda_label(p: Practitioner) -> str:
     return "Pas d'agenda en ligne : contacter par téléphone"
 
 
-__all__ = ["PlatformService", "fanout_request", "locate", "order_page", "session_seed"]
+__all__ = [
+    "PlatformService",
+    "fanout_request",
+    "locate",
+    "order_page",
+    "session_seed",
+    "switch_suggestion",
+]

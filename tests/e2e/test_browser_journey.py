@@ -105,3 +105,51 @@ async def test_regulator_books_a_slot_in_the_browser(browser: Any, mode: SsoMode
             lrm = (await http.get(j.urls.lrm + "/appointments")).json()
             assert [a["appointmentId"] for a in lrm] == [stored[0]["id"]]
             assert lrm[0]["appointment"]["status"] == "booked"
+
+
+async def test_regulator_orients_en_surnumeraire_in_the_browser(browser: Any) -> None:
+    """A search without slots → the switch → a card's "Surnuméraire" → the form (a past date is
+    refused beside the field) → the orientation, at the SAS and at the LRM; then cancelled."""
+    from mocks.population.overbooking import quiet_communes
+
+    async with Journey(JourneySettings()).serve() as j:
+        assert j.urls is not None
+        insee = quiet_communes(j.directory, limit=1)[0]
+        context = await browser.new_context(locale="fr-FR")
+        page = await context.new_page()
+        try:
+            await page.goto(f"{j.urls.sas}/recherche?insee={insee}")
+            await page.click('button[data-persona="regulateur"]')
+            await page.wait_for_url(f"{j.urls.sas}/recherche*")
+            suggestion = await page.locator(".notice.suggestion").inner_text()
+            assert "Aucune offre de soins n'est disponible sous 48 h" in suggestion
+            await page.click("#switch-surnumeraire")
+            await page.wait_for_url("**mode=surnumeraire**")
+            await page.locator("a.button.surnumeraire").first.click()
+            await page.get_by_role("heading", name="Orientation en surnuméraire").wait_for()
+            # a date in the past: the server says so beside the field
+            await page.get_by_label("Date").fill("2026-06-15")
+            await page.get_by_label("Heure").select_option("17:45")
+            await page.get_by_role("button", name="Orienter en surnuméraire").click()
+            error = page.locator("#date-error")
+            await error.wait_for()
+            assert "passé" in await error.inner_text()
+            await page.get_by_label("Date").fill("2026-06-16")
+            await page.get_by_role("button", name="Orienter en surnuméraire").click()
+            await page.get_by_role(
+                "heading", name="Orientation en surnuméraire enregistrée"
+            ).wait_for()
+            orientation_id = await page.locator("#orientation").get_attribute("data-id")
+            assert "16/06/2026 à 17:45" in await page.locator("#start").inner_text()
+            await j.settle()
+            async with httpx.AsyncClient(trust_env=False, timeout=10) as http:
+                lrm = (await http.get(j.urls.lrm + "/appointments")).json()
+                assert [a["appointmentId"] for a in lrm] == [orientation_id]
+                assert lrm[0]["appointment"]["start"] == "2026-06-16T17:45:00+02:00"
+                await page.get_by_role("button", name="Annuler l'orientation").click()
+                await page.get_by_role("heading", name="Orientation annulée").wait_for()
+                await j.settle()
+                lrm = (await http.get(j.urls.lrm + "/appointments")).json()
+                assert lrm[0]["appointment"]["status"] == "cancelled"
+        finally:
+            await context.close()

@@ -1,6 +1,9 @@
 """``/api/v1``: the search API (JSON) and the editor registry (issue 4 item 4).
 
-``GET /api/v1/search`` answers cards with slots by day and per-editor diagnostics;
+``GET /api/v1/search`` answers cards with slots by day and per-editor diagnostics (``mode=
+surnumeraire``: the offers accepting patients en sus des disponibilités, each card with the
+``orientation.recipient`` to post to ``/api/v1/orientations``; a with-slots search that shows no
+slot answers a ``suggestion`` with the URL of that search, spec §1.8, §6.3);
 ``GET``/``POST /api/v1/editors`` and ``DELETE /api/v1/editors/{name}`` read and change the
 editor registry at run time. Editors added through the API are saved in the platform's database
 and come back after a restart; editors from the configuration (settings, ``--editor``) win on a
@@ -11,6 +14,7 @@ name clash, so the API refuses to replace or delete them (409). Errors are JSON
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, Query, Response
@@ -21,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sasref.aggregator import parse_editor_option
 from sasref.errors import ConfigurationError, InvalidInput
 from sasref.platform.deps import RegulatorDep, ServiceDep
-from sasref.platform.results import SearchQuery
+from sasref.platform.results import SearchMode, SearchQuery
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
@@ -69,6 +73,13 @@ async def search(
         Query(description="The médecin traitant: RPPS (11 digits or 8-prefixed) or name"),
     ] = None,
     page: Annotated[int, Query(ge=1, le=1000, description="Page of 5 cards")] = 1,
+    mode: Annotated[
+        SearchMode,
+        Query(
+            description="slots: offers with slots (default); surnumeraire: offers accepting "
+            "patients en sus des disponibilités (no slots), orientation target on each card"
+        ),
+    ] = SearchMode.SLOTS,
 ) -> Any:
     query = SearchQuery(
         address=_clean(address),
@@ -78,14 +89,17 @@ async def search(
         speciality=_clean(speciality),
         practitioner=_clean(practitioner),
         page=page,
+        mode=mode,
     )
     try:
         result = await service.search(query)
     except InvalidInput as exc:
         return bad_request(str(exc))
+    switched = {**query.as_params(), "mode": SearchMode.SURNUMERAIRE.value}
+    body = result.as_dict(suggestion_url=f"{router.prefix}/search?{urlencode(switched)}")
     # Already plain JSON types: skip FastAPI's recursive encoder and the standard library's
     # (about 1 ms a search in the throughput benchmark); orjson writes the same JSON.
-    return Response(orjson.dumps(result.as_dict()), media_type="application/json")
+    return Response(orjson.dumps(body), media_type="application/json")
 
 
 #: Editor names: they appear in URLs (``DELETE /api/v1/editors/{name}``) and in ``NAME=URL``.

@@ -2,6 +2,9 @@
 
 Plain Jinja2 templates and CSS, no JavaScript framework. Slots are links to the editor's booking
 page (``Slot.comment`` + ``origin=sas``); editor diagnostics sit in a collapsed ``<details>``.
+Every results page has the list switch (``mode``: with slots, or "en sus des disponibilités",
+spec §1.10, §6.3) and offers the surnuméraire list when it shows no slot (§1.8); the
+surnuméraire cards link to the orientation form (:mod:`.orientation_pages`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from sasref.errors import InvalidInput
 from sasref.lrm.contextual import is_contextual
 from sasref.platform.deps import RegulatorDep, ServiceDep
-from sasref.platform.results import SearchQuery, SearchResult
+from sasref.platform.results import CardView, SearchMode, SearchQuery, SearchResult
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -45,9 +48,45 @@ def _results(request: Request, result: SearchResult, path: str) -> HTMLResponse:
     def page_url(page: int) -> str:
         return f"{path}?{urlencode({**params, 'page': str(page)})}"
 
-    return render(
-        request, "results.html", {"result": result, "form": result.query, "page_url": page_url}
-    )
+    def mode_url(mode: str) -> str:
+        return f"{path}?{urlencode({**params, 'mode': mode, 'page': '1'})}"
+
+    here = f"{path}?{urlencode(params)}" if params else path
+
+    def orient_url(card: CardView) -> str:
+        """The orientation form for a surnuméraire card (its recipient, and the way back)."""
+        target = card.orientation or {}
+        fields = {
+            "recipient_type": target.get("type"),
+            "effector": target.get("effector"),
+            "structure": target.get("structure"),
+            "place": target.get("place"),
+            "back": here,
+        }
+        return "/orientations/nouvelle?" + urlencode({k: v for k, v in fields.items() if v})
+
+    context = {
+        "result": result,
+        "form": result.query,
+        "page_url": page_url,
+        "mode_url": mode_url,
+        "orient_url": orient_url,
+    }
+    return render(request, "results.html", context)
+
+
+def _mode(value: str | None) -> SearchMode | None:
+    """The list asked for (default: with slots); ``None`` when the value is not a mode."""
+    if value is None or not value.strip():
+        return SearchMode.SLOTS
+    try:
+        return SearchMode(value.strip())
+    except ValueError:
+        return None
+
+
+def _bad_mode(value: str | None) -> str:
+    return f"mode {value!r}: « slots » ou « surnumeraire » attendu"
 
 
 @router.get("/", name="home", response_class=HTMLResponse)
@@ -67,6 +106,7 @@ async def results_page(
     speciality: str | None = None,
     practitioner: str | None = None,
     page: Annotated[str, Query()] = "1",
+    mode: str | None = None,
 ) -> HTMLResponse:
     form = SearchQuery(
         address=_clean(address),
@@ -75,7 +115,10 @@ async def results_page(
         postcode=_clean(postcode),
         speciality=_clean(speciality),
         practitioner=_clean(practitioner),
+        mode=_mode(mode) or SearchMode.SLOTS,
     )
+    if _mode(mode) is None:
+        return error_page(request, _bad_mode(mode), form)
     if not (page.isdigit() and 1 <= int(page) <= 1000):
         return error_page(request, f"page {page!r}: a number from 1 to 1000 is expected", form)
     query = replace(form, page=int(page))
@@ -95,13 +138,18 @@ async def sas_search(request: Request, service: ServiceDep, _: RegulatorDep) -> 
     if not (page_text.isdigit() and 1 <= int(page_text) <= 1000):
         return error_page(request, f"page {page_text!r}: a number from 1 to 1000 is expected", None)
     page = int(page_text)
+    mode = _mode(params.get("mode"))
+    if mode is None:
+        return error_page(request, _bad_mode(params.get("mode")), None)
     if is_contextual(params):
         try:
-            result = await service.search_contextual(params, page=page)
+            result = await service.search_contextual(params, page=page, mode=mode)
         except InvalidInput as exc:
             return error_page(request, str(exc), SearchQuery())
         return _results(request, result, "/sas/recherche")
-    form = SearchQuery(address=_clean(params.get("loc")), speciality=_clean(params.get("text")))
+    form = SearchQuery(
+        address=_clean(params.get("loc")), speciality=_clean(params.get("text")), mode=mode
+    )
     if form.address is None:
         return render(
             request,
