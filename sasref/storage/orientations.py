@@ -91,7 +91,7 @@ class OrientationRepository(Repository):
 
     def get(self, orientation_id: str) -> OrientationEntry | None:
         with self._tx() as s:
-            row = s.get(Row, orientation_id)
+            row = s.scalars(select(Row).where(Row.id == orientation_id)).one_or_none()
             return None if row is None else _entry(row)
 
     def by_key(self, idempotency_key: str) -> OrientationEntry | None:
@@ -155,6 +155,6 @@ class OrientationRepository(Repository):
             q = q.where(Row.start >= start_from)
         if start_before is not None:
             q = q.where(Row.start < start_before)
-        q = q.order_by(Row.created_at.desc(), Row.id.desc()).limit(limit).offset(offset)
+        q = q.order_by(Row.created_at.desc(), Row.row.desc()).limit(limit).offset(offset)
         with self._tx() as s:
             return [_entry(r) for r in s.scalars(q)]

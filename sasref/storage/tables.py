@@ -156,7 +156,8 @@ class RegulatorOrientationRow(Base):
 
     __tablename__ = "sas_regulator_orientation"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    row: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)  # order made
+    id: Mapped[str] = mapped_column(String(64), unique=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(400), nullable=True, unique=True)
     orientation_type: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), index=True)

@@ -112,3 +112,9 @@ def test_init_db_is_idempotent_with_the_new_table(engine: Engine) -> None:
     init_db(engine)
     repo = OrientationRepository(engine, clock=FixedClock(START))
     assert _insert(repo, 1)[1]
+
+
+def test_orientations_made_at_the_same_instant_list_in_the_order_made(engine: Engine) -> None:
+    repo = OrientationRepository(engine, clock=FixedClock(START))  # a fixed clock: one instant
+    ids = [_insert(repo, n)[0].id for n in (9, 3, 7, 1)]
+    assert [e.id for e in repo.list()] == ids[::-1]
