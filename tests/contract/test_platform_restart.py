@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,7 +27,6 @@ from sasref.clock import PARIS, FixedClock
 from sasref.directory.model import AgendaKind, EditorInfo
 from sasref.platform import create_app
 from sasref.storage import RoutingRepository
-from sasref.storage.testing import backend_params, isolated_engine
 
 NOW = datetime(2024, 6, 12, 9, 0, tzinfo=PARIS)
 
@@ -44,16 +42,6 @@ def ecosystem() -> Ecosystem:
         overall_deadline=3.0,
         log_searches=False,
     )
-
-
-@pytest.fixture(params=backend_params())
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """Platform settings naming one database: a SQLite URL, or a PostgreSQL engine (a schema)."""
-    if request.param == "sqlite":
-        yield {"database_url": f"sqlite:///{tmp_path / 'platform.sqlite3'}"}
-        return
-    with isolated_engine("postgres", tmp_path) as engine:
-        yield {"engine": engine}
 
 
 class CountingTransport(httpx.AsyncBaseTransport):

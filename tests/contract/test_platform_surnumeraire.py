@@ -5,10 +5,9 @@ API and pages with every refusal, and orientations surviving a restart (SQLite, 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from html import unescape
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,7 +20,6 @@ from sasref.clock import PARIS, FixedClock
 from sasref.directory.model import ParticipationVia, StructureKind
 from sasref.directory.overbooking import place_accepts, via_cpts
 from sasref.platform import PlatformSettings, create_app
-from sasref.storage.testing import backend_params, isolated_engine
 
 NOW = datetime(2024, 6, 12, 9, 0, tzinfo=PARIS)
 TODAY = "2024-06-12"
@@ -407,15 +405,6 @@ async def test_malformed_bodies_and_unknown_ids(
 
 
 # --- a restart ----------------------------------------------------------------------------------
-@pytest.fixture(params=backend_params())
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
-    if request.param == "sqlite":
-        yield {"database_url": f"sqlite:///{tmp_path / 'platform.sqlite3'}"}
-        return
-    with isolated_engine("postgres", tmp_path) as engine:
-        yield {"engine": engine}
-
-
 async def _platform(ecosystem: Ecosystem, database: dict[str, Any]) -> Any:
     settings = PlatformSettings(
         directory=ecosystem.directory, clock=ecosystem.clock, log_searches=False,
