@@ -5,6 +5,7 @@ Plain view objects shared by the JSON API and the HTML page (spec §1.5–§1.8,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -178,3 +179,30 @@ class SearchResult:
                 "calls": [o.as_dict() for o in self.outcomes],
             },
         }
+
+
+#: Spec §1.8 wording (the platform's, paraphrased).
+NO_OFFER = "Aucune offre de soins n'est disponible sous 48 h dans la zone recherchée."
+NO_SLOT_ON_PAGE = "Aucune offre de soins de cette page n'a de créneau disponible sous 48 h."
+END_OF_LIST = "Toutes les offres de soins avec des disponibilités ont été affichées."
+RELAUNCH = (
+    f"Lancez la recherche « {SURNUMERAIRE_LABEL} » pour trouver les offres de soins qui acceptent "
+    "d'être contactées par la régulation pour des patients en sus de leurs disponibilités."
+)
+
+
+def switch_suggestion(
+    mode: SearchMode, cards: Sequence[CardView], *, page: int, pages: int
+) -> Suggestion | None:
+    """The switch to the surnuméraire list a with-slots search offers (spec §1.8): ``no_result``
+    when nothing in the list has a slot (no card, or one page of cards without slots), ``no_slot``
+    when this page shows none, ``end_of_list`` on the last page."""
+    if mode is not SearchMode.SLOTS:
+        return None
+    if not any(card.slots.total for card in cards):
+        if pages <= 1:
+            return Suggestion("no_result", f"{NO_OFFER} {RELAUNCH}")
+        return Suggestion("no_slot", f"{NO_SLOT_ON_PAGE} {RELAUNCH}")
+    if page >= pages:
+        return Suggestion("end_of_list", f"{END_OF_LIST} {RELAUNCH}")
+    return None

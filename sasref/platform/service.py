@@ -12,8 +12,8 @@
 The surnuméraire list (``SearchMode.SURNUMERAIRE``, §6.3) skips steps 2-3: its cards are the
 offers accepting patients "en sus des disponibilités", each with the ``recipient`` of an
 orientation to it. A with-slots search that shows no slot, or reaches the end of its list, offers
-the switch to it (:func:`switch_suggestion`, §1.8). Orientations are :attr:`PlatformService.
-orientations` (:mod:`sasref.orientations`), saved in the platform's database.
+the switch to it (:func:`~sasref.platform.results.switch_suggestion`, §1.8). Orientations are
+``PlatformService.orientations`` (:mod:`sasref.orientations`), saved in the platform's database.
 
 Bad parameters raise :class:`~sasref.errors.InvalidInput` (the routes answer 400).
 
@@ -76,12 +76,11 @@ from sasref.lrm.contextual import (
 from sasref.orientations import OrientationService
 from sasref.platform.agendas import AgendaSource, FreeSlots, StoredAgendas
 from sasref.platform.results import (
-    SURNUMERAIRE_LABEL,
     CardView,
     SearchMode,
     SearchQuery,
     SearchResult,
-    Suggestion,
+    switch_suggestion,
 )
 from sasref.platform.settings import PlatformSettings, default_lrm_origins
 from sasref.sasagenda import Window
@@ -417,35 +416,6 @@ STRUCTURE_LABELS = {
     StructureKind.MSP: "Maison de santé pluriprofessionnelle",
     StructureKind.CDS: "Centre de santé",
 }
-#: Spec §1.8 wording (the platform's, paraphrased).
-NO_OFFER = "Aucune offre de soins n'est disponible sous 48 h dans la zone recherchée."
-NO_SLOT_ON_PAGE = "Aucune offre de soins de cette page n'a de créneau disponible sous 48 h."
-END_OF_LIST = "Toutes les offres de soins avec des disponibilités ont été affichées."
-RELAUNCH = (
-    f"Lancez la recherche « {SURNUMERAIRE_LABEL} » pour trouver les offres de soins qui acceptent "
-    "d'être contactées par la régulation pour des patients en sus de leurs disponibilités."
-)
-NO_OVERBOOKING_OFFER = (
-    "Aucune offre de soins de la zone recherchée n'a accepté d'être contactée par la régulation "
-    "pour des patients en sus des disponibilités."
-)
-
-
-def switch_suggestion(
-    mode: SearchMode, cards: Sequence[CardView], *, page: int, pages: int
-) -> Suggestion | None:
-    """The switch to the surnuméraire list a with-slots search offers (spec §1.8): ``no_result``
-    when nothing in the list has a slot (no card, or one page of cards without slots), ``no_slot``
-    when this page shows none, ``end_of_list`` on the last page."""
-    if mode is not SearchMode.SLOTS:
-        return None
-    if not any(card.slots.total for card in cards):
-        if pages <= 1:
-            return Suggestion("no_result", f"{NO_OFFER} {RELAUNCH}")
-        return Suggestion("no_slot", f"{NO_SLOT_ON_PAGE} {RELAUNCH}")
-    if page >= pages:
-        return Suggestion("end_of_list", f"{END_OF_LIST} {RELAUNCH}")
-    return None
 
 
 def locate(query: SearchQuery) -> GeoPoint:
@@ -520,5 +490,4 @@ __all__ = [
     "locate",
     "order_page",
     "session_seed",
-    "switch_suggestion",
 ]

@@ -73,9 +73,9 @@ def _form(
     context = {
         "recipient": recipient,
         "values": {
-            "date": values.get("date") or soon.date().isoformat(),
-            "time": values.get("time") or (soon.strftime("%H:%M") if soon.date() == now.date()
-                                            else "00:00"),
+            # a re-rendered form shows what was sent, even empty
+            "date": values.get("date", soon.date().isoformat()),
+            "time": values.get("time", soon.strftime("%H:%M")),
             **{k: values.get(k) or "" for k in RECIPIENT_FIELDS},
         },
         "today": now.date().isoformat(),
@@ -84,7 +84,7 @@ def _form(
         "key": values.get("idempotency_key") or uuid.uuid4().hex,
         "csrf": page_csrf_token(request),
         "back": _safe_back(values.get("back")),
-    }  # fmt: skip
+    }
     return render(request, "orientation_form.html", context, status_code)
 
 
