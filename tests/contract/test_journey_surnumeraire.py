@@ -6,6 +6,7 @@ once, whatever the double submits, and even when the Hub was down."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -124,8 +125,20 @@ async def test_without_the_csrf_token_nothing_is_recorded(journey: Journey) -> N
             data={**fields, "csrf_token": token, "date": DAY, "time": "17:45"},
         )  # fmt: skip
         assert refused.status_code == 403 and "CSRF" in refused.text
+    # the JSON API with the session cookie: a cross-site form (not JSON) cannot post to it
+    body = json.dumps({"recipient": {"type": 2, "structure": fields["structure"] or "x"},
+                       "date": DAY, "time": "17:45"})  # fmt: skip
+    for kind in ("text/plain", "application/x-www-form-urlencoded"):
+        forged = await browser.http.post(
+            f"{j.urls.sas}/api/v1/orientations", content=body, headers={"content-type": kind}
+        )
+        assert forged.status_code == 400
     assert (await api(j).get("/api/v1/orientations")).json()["count"] == 0
-    # and without a login, the pages send the browser to log in first
+    # without a login: the API answers 401, the pages send the browser to log in first
+    outsider = j.client()
+    assert (await outsider.get(f"{j.urls.sas}/api/v1/orientations")).status_code == 401
+    posted = await outsider.post(f"{j.urls.sas}/api/v1/orientations", json={"recipient": {}})
+    assert posted.status_code == 401
     anonymous = Browser(j.browser())
     page = await anonymous.request("GET", f"{j.urls.sas}/orientations")
     assert page.status_code == 303 and page.headers["location"].startswith("/login")
