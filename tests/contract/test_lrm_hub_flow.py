@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
-import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import pytest
+from _amqp import amqp_url, run_tag
 
 from mocks.hub import HubRouter, InMemoryHub
 from mocks.lrm import FakeLrm
@@ -32,23 +31,10 @@ from sasref.lrm.messages import (
 )
 from sasref.lrm.outbox import InMemoryOutbox, JsonFileOutbox, OutboxEntry, OutboxState
 from sasref.lrm.publisher import LrmPublisher
-from sasref.lrm.transport import HubTransport, queue_name
+from sasref.lrm.transport import HubTransport, client_queues, queue_name
 
 SAMU33 = "fr.health.samu330"
 T0 = datetime(2025, 6, 17, 10, 15, tzinfo=PARIS)
-
-
-def amqp_url() -> str:
-    url = os.environ.get("SASREF_TEST_AMQP_URL")
-    if not url:
-        reason = (
-            "!!! RabbitMQ NOT TESTED: SASREF_TEST_AMQP_URL is not set "
-            "(run `sudo bash scripts/system-deps; source scripts/services.env`) !!!"
-        )
-        if os.environ.get("SASREF_REQUIRE_SERVICES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return url
 
 
 class HubEnv(Protocol):
@@ -87,11 +73,12 @@ class AmqpEnv:
 
         self.url = url
         self.clock = FixedClock(T0)
-        tag = uuid.uuid4().hex[:8]
+        tag = run_tag()
         self.exchange = f"hubsante-test-{tag}"
+        self.namespace = f"t{tag}."
         self.dispatcher = AmqpHubDispatcher(
             url, HubRouter(), self.clock, exchange=self.exchange,
-            dispatch_queue=f"dispatch-test-{tag}", purge=True,
+            dispatch_queue=f"dispatch-test-{tag}", purge=True, namespace=self.namespace,
         )  # fmt: skip
         self.transports: list[Any] = []
         self.available = True
@@ -104,8 +91,9 @@ class AmqpEnv:
 
         await self.dispatcher.register(client_id)  # declares and purges the client's queues
         transport = AmqpHubTransport(
-            self.url, client_id, exchange=self.exchange, redelivery_delay=0.05
-        )
+            self.url, client_id, exchange=self.exchange, redelivery_delay=0.05,
+            namespace=self.namespace,
+        )  # fmt: skip
         await transport.open()
         self.transports.append(transport)
         env = self
@@ -148,6 +136,9 @@ class AmqpEnv:
         async with connection:
             channel = await connection.channel()
             await channel.queue_delete(self.dispatcher.dispatch_queue)
+            for client in self.dispatcher.router.clients:
+                for name in client_queues(client):
+                    await channel.queue_delete(self.namespace + name)
             await channel.exchange_delete(self.exchange)
 
 
