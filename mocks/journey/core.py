@@ -117,9 +117,7 @@ class Journey:
     def lrm_url(self, department: str, vendors: dict[str, str] | None = None) -> str:
         """The page of the LRM of département ``department``'s SAMU (its JSON under it:
         ``/appointments``, ``/regulation-files``)."""
-        samu = self.fleet.samu(department)
-        roots = vendors if vendors is not None else self._urls().lrm_vendors
-        return f"{roots[samu.vendor.key]}/{samu.origin}"
+        return self.fleet.url(department, self._urls().lrm_vendors if vendors is None else vendors)
 
     def _urls(self) -> JourneyUrls:
         if self.urls is None:

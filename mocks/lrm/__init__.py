@@ -6,7 +6,7 @@ received and open INT_L01 search links with its own ``origin``.
 
 from __future__ import annotations
 
-from mocks.lrm.app import RegulationFile, create_vendor_app
+from mocks.lrm.app import RegulationFile, create_vendor_app, in_process
 from mocks.lrm.fleet import DEFAULT_VENDORS, MAX_VENDORS, LrmFleet, LrmVendor, Samu, share_out
 from mocks.lrm.service import FakeLrm, HistoryEntry, LrmAppointment
 
@@ -21,5 +21,6 @@ __all__ = [
     "RegulationFile",
     "Samu",
     "create_vendor_app",
+    "in_process",
     "share_out",
 ]

@@ -17,6 +17,9 @@
 
 A SAMU of another vendor (or of no one) is a 404. At application startup the app starts its
 SAMUs' consumers (those already attached to a Hub; starting twice is harmless).
+
+:func:`in_process` mounts every vendor's app at ``https://<vendor key>.test`` on one
+``httpx.AsyncClient`` (notebooks, tests: no socket).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
@@ -33,7 +37,7 @@ from mocks.lrm.fleet import LrmFleet, Samu
 from mocks.lrm.pages import FILE_FIELDS, samu_page, vendor_page
 from sasref.lrm.contextual import build_contextual_url
 
-__all__ = ["RegulationFile", "create_vendor_app"]
+__all__ = ["RegulationFile", "create_vendor_app", "in_process"]
 
 
 class RegulationFile(BaseModel):
@@ -103,3 +107,14 @@ def create_vendor_app(fleet: LrmFleet, vendor_key: str, sas_base_url: str) -> Fa
         return RedirectResponse(RegulationFile(**fields).url(sas_base_url, samu.origin), 303)
 
     return app
+
+
+def in_process(fleet: LrmFleet, sas_base_url: str) -> tuple[httpx.AsyncClient, dict[str, str]]:
+    """A client reaching every vendor's app in process, and the vendors' roots
+    (``{"lrm-01": "https://lrm-01.test", …}``, for :meth:`LrmFleet.url`)."""
+    roots = {v.key: f"https://{v.key}.test" for v in fleet.vendors}
+    mounts: dict[str, httpx.AsyncBaseTransport] = {
+        root: httpx.ASGITransport(app=create_vendor_app(fleet, key, sas_base_url))
+        for key, root in roots.items()
+    }
+    return httpx.AsyncClient(mounts=mounts), roots

@@ -19,7 +19,7 @@ starts the consumers. ``departments=("33",)`` makes the one-SAMU LRM of the simp
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,6 +156,11 @@ class LrmFleet:
 
     def samus_of(self, vendor: str) -> list[Samu]:
         return [self.samus[code] for code in self._vendors[vendor].departments]
+
+    def url(self, department: str, roots: Mapping[str, str]) -> str:
+        """The page of ``department``'s SAMU, given the root URL of each vendor's app."""
+        samu = self.samu(department)
+        return f"{roots[samu.vendor.key].rstrip('/')}/{samu.origin}"
 
     @property
     def origins(self) -> frozenset[str]:
