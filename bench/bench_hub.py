@@ -42,7 +42,7 @@ from sasref.lrm.messages import (
 )
 from sasref.lrm.outbox import InMemoryOutbox
 from sasref.lrm.publisher import LrmPublisher
-from sasref.lrm.transport import Handler, HubTransport, client_queues
+from sasref.lrm.transport import Handler, HubTransport
 
 MESSAGES = {"memory": 5000, "rabbitmq": 3000}
 WARMUP = 300
@@ -168,8 +168,6 @@ async def _memory() -> list[dict[str, Any]]:
 
 
 async def _rabbitmq(url: str) -> list[dict[str, Any]]:
-    import aio_pika
-
     from mocks.hub.amqp import AmqpHubDispatcher
     from sasref.lrm.amqp import AmqpHubTransport
 
@@ -191,15 +189,7 @@ async def _rabbitmq(url: str) -> list[dict[str, Any]]:
     try:
         return await _measure("RabbitMQ, 101 SAMU queues", connect, MESSAGES["rabbitmq"])
     finally:
-        await dispatcher.close()
-        connection = await aio_pika.connect(url)
-        async with connection:
-            channel = await connection.channel()
-            for client in router.clients:
-                for name in client_queues(client):
-                    await channel.queue_delete(namespace + name)
-            await channel.queue_delete(dispatcher.dispatch_queue)
-            await channel.exchange_delete(exchange)
+        await dispatcher.delete()
 
 
 async def _all() -> list[dict[str, Any]]:

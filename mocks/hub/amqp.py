@@ -90,3 +90,17 @@ class AmqpHubDispatcher:
         if self._connection is not None:
             await self._connection.close()
             self._connection = None
+
+    async def delete(self) -> None:
+        """Close, then remove from the broker what this dispatcher declared: its clients' queues
+        (under its namespace), the dispatch queue, the exchange (tests and benchmarks on a shared
+        broker leave nothing behind)."""
+        await self.close()
+        connection = await aio_pika.connect(self.url)
+        async with connection:
+            channel = await connection.channel()
+            for client in self.router.clients:
+                for name in client_queues(client):
+                    await channel.queue_delete(self.namespace + name)
+            await channel.queue_delete(self.dispatch_queue)
+            await channel.exchange_delete(self.exchange_name)

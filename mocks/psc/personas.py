@@ -179,6 +179,26 @@ def _claims(
     }
 
 
+def _medecin_regulateur(
+    fake: Faker, rpps: str, given: str, family: str, civility: str, samu_name: str, finess: str
+) -> dict[str, Any]:
+    """The claims of a médecin régulateur (RPPS, regulation rights) working at ``samu_name``."""
+    return _claims(
+        fake,
+        name_id="8" + rpps,
+        given=given,
+        family=family,
+        profession="10",
+        category="C",
+        savoir_faire="SM54",
+        regulation=True,
+        organization=samu_name,
+        activities=[_activity(fake, finess="1" + finess, name=samu_name, sector="SA01")],
+        other_ids=[{"identifiant": "8" + rpps, "origine": "RPPS", "qualite": 1}],
+        civility=civility,
+    )
+
+
 def _samu_name(code: str) -> str:
     return f"SAMU {code} - Centre 15"
 
@@ -209,20 +229,7 @@ def default_personas(seed: int = 0, samu: str = "33") -> tuple[Persona, ...]:
             "regulateur",
             f"Dr {given} {family}",
             "médecin régulateur, RPPS, Acces_Regulation_Medicale=VRAI",
-            _claims(
-                fake,
-                name_id="8" + rpps,
-                given=given,
-                family=family,
-                profession="10",
-                category="C",
-                savoir_faire="SM54",
-                regulation=True,
-                organization=samu_name,
-                activities=[_activity(fake, finess="1" + finess, name=samu_name, sector="SA01")],
-                other_ids=[{"identifiant": "8" + rpps, "origine": "RPPS", "qualite": 1}],
-                civility=civ,
-            ),
+            _medecin_regulateur(fake, rpps, given, family, civ, samu_name, finess),
             samu,
         )
     )
@@ -327,20 +334,8 @@ def samu_regulators(seed: int = 0, departments: tuple[str, ...] = ()) -> tuple[P
         seen.add(rpps)
         name = _samu_name(code)
         finess = f"{rng.randrange(10**8):08d}"
-        claims = _claims(
-            fake,
-            name_id="8" + rpps,
-            given=given,
-            family=family,
-            profession="10",
-            category="C",
-            savoir_faire="SM54",
-            regulation=True,
-            organization=name,
-            activities=[_activity(fake, finess="1" + finess, name=name, sector="SA01")],
-            other_ids=[{"identifiant": "8" + rpps, "origine": "RPPS", "qualite": 1}],
-            civility="MME" if female else "M",
-        )
+        civility = "MME" if female else "M"
+        claims = _medecin_regulateur(fake, rpps, given, family, civility, name, finess)
         local = f"{given}.{family}".lower().replace(" ", "-").replace("'", "")
         claims["Email"] = f"{local}@samu{code.lower()}.example.test"
         out.append(

@@ -35,7 +35,7 @@ from sasref.lrm.messages import (
     format_hub_datetime,
 )
 from sasref.lrm.outbox import OutboxState
-from sasref.lrm.transport import HubTransport, client_queues
+from sasref.lrm.transport import HubTransport
 from sasref.regulators import RegulatorAccount, RegulatorRegistry
 from sasref.testing_builders import build_appointment
 
@@ -120,19 +120,9 @@ class AmqpHubSide:
         await asyncio.sleep(0.2)
 
     async def close(self) -> None:
-        import aio_pika
-
         for transport in self.transports:
             await transport.close()
-        await self.dispatcher.close()
-        connection = await aio_pika.connect(self.url)
-        async with connection:
-            channel = await connection.channel()
-            for client in self.dispatcher.router.clients:
-                for name in client_queues(client):
-                    await channel.queue_delete(self.namespace + name)
-            await channel.queue_delete(self.dispatcher.dispatch_queue)
-            await channel.exchange_delete(self.exchange)
+        await self.dispatcher.delete()
 
 
 @pytest.fixture(params=["memory", pytest.param("rabbitmq", marks=pytest.mark.rabbitmq)])

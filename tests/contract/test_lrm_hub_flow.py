@@ -31,7 +31,7 @@ from sasref.lrm.messages import (
 )
 from sasref.lrm.outbox import InMemoryOutbox, JsonFileOutbox, OutboxEntry, OutboxState
 from sasref.lrm.publisher import LrmPublisher
-from sasref.lrm.transport import HubTransport, client_queues, queue_name
+from sasref.lrm.transport import HubTransport, queue_name
 
 SAMU33 = "fr.health.samu330"
 T0 = datetime(2025, 6, 17, 10, 15, tzinfo=PARIS)
@@ -126,20 +126,9 @@ class AmqpEnv:
         self.available = available
 
     async def close(self) -> None:
-        import aio_pika
-
         for transport in self.transports:
             await transport.close()
-        await self.dispatcher.close()
-        # leave no per-test exchange/queue behind on the shared broker
-        connection = await aio_pika.connect(self.url)
-        async with connection:
-            channel = await connection.channel()
-            await channel.queue_delete(self.dispatcher.dispatch_queue)
-            for client in self.dispatcher.router.clients:
-                for name in client_queues(client):
-                    await channel.queue_delete(self.namespace + name)
-            await channel.exchange_delete(self.exchange)
+        await self.dispatcher.delete()  # leave no per-test exchange/queue on the shared broker
 
 
 @pytest.fixture(params=["memory", pytest.param("amqp", marks=pytest.mark.rabbitmq)])
