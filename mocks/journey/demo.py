@@ -124,16 +124,15 @@ def journey_hints(journey: Journey) -> list[str]:
     except LookupError:
         example = f"{urls.sas}/"
     token = journey.settings.api_token
-    other = journey.fleet.samu("69" if journey.settings.samu_department != "69" else "33")
     hints = [
         f"1. open {example}  (or {urls.sas}/ and search near any préfecture)",
         "2. on the fake ProSanté Connect page click a regulator persona (regulateur, arm, osnp: "
         f"SAMU {journey.settings.samu_department}; regulateur-NN: SAMU NN)",
         "3. click a slot: the editor's booking page opens, already authenticated",
         "4. fill in the patient and book; see the SAS copy at "
-        f"{urls.sas}/journey/appointments and the LRM's at the regulator's SAMU: "
-        f"{urls.lrm}/ (SAMU {journey.settings.samu_department}), "
-        f"{journey.lrm_url(other.department)}/ (SAMU {other.department}), …",
+        f"{urls.sas}/journey/appointments and the LRM's at the regulator's SAMU only: "
+        f"{urls.lrm}/ (SAMU {journey.settings.samu_department}), every SAMU at "
+        f"<its vendor>/samuNN/ (e.g. {journey.lrm_url('69')}/; each vendor's root lists its own)",
     ]
     if token:
         hints.append(

@@ -4,9 +4,11 @@ This module holds the one routing rule of INT_L02 (``docs/ig-decisions.md``, "IN
 recipient"): the message goes to ``fr.health.samu<département>`` of the SAMU of the regulator who
 booked (:func:`recipient_of`, from :attr:`RegulatorAccount.samu_department
 <sasref.regulators.model.RegulatorAccount.samu_department>`, which the SAS keeps from its own
-directory, :mod:`sasref.regulators.samu`). There is no fallback SAMU: a regulator the SAS has no
-SAMU for is not forwarded anywhere (the appointment stays at the SAS, listed in
-:attr:`LrmForwarder.unrouted`), since a message at another SAMU's LRM is worse than none.
+directory, :mod:`sasref.regulators.samu`). An appointment then stays with that SAMU: its later
+messages (status changes) go where its first one went, even if the regulator has moved to another
+SAMU since. There is no fallback SAMU: a regulator the SAS has no SAMU for is not forwarded
+anywhere (the appointment stays at the SAS, listed in :attr:`LrmForwarder.unrouted`), since a
+message at another SAMU's LRM is worse than none.
 
 Every INT_L02 producer goes through :class:`LrmForwarder`:
 
@@ -92,8 +94,10 @@ class LrmForwarder:
         self, message: AppointmentMessage, regulator: RegulatorAccount
     ) -> OutboxEntry | None:
         """Submit ``message`` (outbox first) to the SAMU of ``regulator``, the regulator who took
-        the appointment; ``None`` (and :attr:`unrouted`) when the SAS has no SAMU for them."""
-        recipient = recipient_of(regulator)
+        the appointment — or to the SAMU its first message went to; ``None`` (and
+        :attr:`unrouted`) when the SAS has no SAMU for them."""
+        first = self.publisher.outbox.first_recipient(message.appointment_id)
+        recipient = first or recipient_of(regulator)
         if recipient is None:
             log.error(
                 "INT_L02: no SAMU known for regulator %s; appointment %s not forwarded",

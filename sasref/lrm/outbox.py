@@ -84,6 +84,10 @@ class Outbox(Protocol):
         publisher works on (acknowledged ones pile up; this must not grow with them)."""
         ...
 
+    def first_recipient(self, appointment_id: str) -> str | None:
+        """Where the first message about this appointment was addressed, if any was."""
+        ...
+
 
 class InMemoryOutbox:
     """Dict-backed; survives a publisher restart as long as the object does (tests, demo)."""
@@ -92,6 +96,7 @@ class InMemoryOutbox:
         self._entries: dict[str, OutboxEntry] = {}
         self._by_distribution: dict[str, str] = {}
         self._open: dict[str, OutboxEntry] = {}
+        self._recipients: dict[str, str] = {}  # appointment id → first recipient
         for entry in entries:
             self.save(entry)
 
@@ -103,6 +108,7 @@ class InMemoryOutbox:
             self._open[entry.key] = entry
         else:
             self._open.pop(entry.key, None)
+        self._recipients.setdefault(entry.appointment_id, entry.recipient_id)
 
     def get(self, key: str) -> OutboxEntry | None:
         return self._entries.get(key)
@@ -116,6 +122,9 @@ class InMemoryOutbox:
 
     def open_entries(self) -> list[OutboxEntry]:
         return sorted(self._open.values(), key=_age)
+
+    def first_recipient(self, appointment_id: str) -> str | None:
+        return self._recipients.get(appointment_id)
 
 
 def _age(entry: OutboxEntry) -> tuple[datetime, str]:

@@ -188,6 +188,33 @@ async def test_each_regulator_s_appointment_reaches_their_samu_and_no_other(worl
     assert {e.recipient_id for e in publisher.outbox.entries()} == set(expected)
 
 
+async def test_an_appointment_stays_with_the_samu_it_was_first_sent_to(world: World) -> None:
+    account = next(a for a in world.regulators.all() if a.samu_department == "69")
+    created = await world.http.post("/fhir/Appointment", json=appointment_for(account, 1))
+    assert created.status_code == 201
+    account.samu_department = "01"  # moved to SAMU 01 since (the SAS's directory, next login)
+    cancelled = appointment_for(account, 1) | {"status": "cancelled"}
+    updated = await world.http.put(
+        "/fhir/Appointment", params={"identifier": f"{EDITOR_SYSTEM}|rdv-0001"}, json=cancelled
+    )
+    assert updated.status_code == 200
+    later = await world.http.post("/fhir/Appointment", json=appointment_for(account, 2))
+    assert later.status_code == 201
+    first_id = created.headers["location"].rsplit("/", 1)[1]
+    later_id = later.headers["location"].rsplit("/", 1)[1]
+
+    def arrived() -> bool:
+        delivered = world.fleet.delivered()
+        return len(delivered["fr.health.samu690"]) == 2 and len(delivered["fr.health.samu010"]) == 1
+
+    await eventually(world, arrived)
+    delivered = world.fleet.delivered()
+    assert delivered["fr.health.samu690"] == [first_id, first_id]  # create, then the update
+    assert delivered["fr.health.samu010"] == [later_id]  # a new appointment: the new SAMU
+    (lyon,) = world.fleet.samu("69").lrm.appointments.values()
+    assert lyon.current["status"] == "cancelled"
+
+
 async def test_a_regulator_the_sas_has_no_samu_for_is_sent_nowhere(world: World) -> None:
     lost = world.regulators.add(
         RegulatorAccount("5f1c2d3e-0000-4000-8000-00000000beef", "SANS", "Samu", "sans@sas.test",
