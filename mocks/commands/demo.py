@@ -2,8 +2,10 @@
 
 By default, the booking journey (:mod:`mocks.journey`) with the requested fleet: the fake
 ProSanté Connect, the SAS platform with its PSC login, SAS IdP and INT_R03 server, the mock
-editors with their booking pages (one uvicorn server each), the in-memory Hub Santé and the fake
-LRM. Ports: platform ``--port`` (8000), PSC +1, LRM +2, editors +101, +102, … A progress display
+editors with their booking pages (one uvicorn server each), the in-memory Hub Santé and the LRMs
+of the 101 SAMUs, shared by ``--lrm-vendors`` vendors (one uvicorn server each, a path per SAMU).
+Ports: platform ``--port`` (8000), PSC +1, LRM vendors +10 … +29, editors +101, +102, … (+60 …
++99 are left free). A progress display
 on stderr while starting, then ONE line on stdout with the URLs; Ctrl-C or SIGTERM stops
 everything cleanly (exit 0, no traceback); a busy port is a one-line message and exit 1.
 
@@ -48,15 +50,18 @@ API_TOKEN_ENV = "SASREF_API_TOKEN"
 SAS_CLIENT_CN, SAS_CLIENT_OU = "sas.sante.fr", "SAS"
 #: Assumed OU of an editor's client certificate (:data:`mocks.pki.EDITOR_CLIENT_OU`).
 EDITOR_CLIENT_OU = "EDITEUR"
+#: :data:`mocks.lrm.DEFAULT_VENDORS` and :data:`mocks.lrm.MAX_VENDORS` (not imported, as above).
+DEFAULT_LRM_VENDORS, MAX_LRM_VENDORS = 6, 20
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "demo",
-        help="run the whole SAS ecosystem (PSC, platform, editors, hub, LRM) on loopback",
+        help="run the whole SAS ecosystem (PSC, platform, editors, hub, LRMs) on loopback",
         description="The whole ecosystem on loopback: fake ProSanté Connect, the SAS platform "
         "(search API and pages behind the PSC login, SAS IdP, INT_R03), N mock editors with "
-        "booking pages built from a seeded population, an in-memory Hub Santé and a fake LRM.",
+        "booking pages built from a seeded population, an in-memory Hub Santé and the LRMs of "
+        "the 101 SAMUs from a few LRM vendors.",
     )
     parser.add_argument("--editors", type=int, default=40, help="mock editors (default 40)")
     parser.add_argument("--practitioners", type=int, default=4000, help="default 4000")
@@ -66,7 +71,15 @@ def register(subparsers: Any) -> None:
         "--port",
         type=int,
         default=DEFAULT_PORT,
-        help="platform port (8000); PSC port+1, LRM port+2, editors port+101…",
+        help="platform port (8000); PSC port+1, LRM vendors port+10…, editors port+101…",
+    )
+    parser.add_argument(
+        "--lrm-vendors",
+        type=int,
+        default=DEFAULT_LRM_VENDORS,
+        metavar="N",
+        help=f"LRM vendors sharing the 101 SAMUs (default {DEFAULT_LRM_VENDORS}, at most "
+        f"{MAX_LRM_VENDORS}): one server each on port+10…",
     )
     parser.add_argument(
         "--sso",
@@ -156,6 +169,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.editors < 1 or args.practitioners < 1:
         _say("--editors and --practitioners must be >= 1")
+        return 2
+    if not 1 <= args.lrm_vendors <= MAX_LRM_VENDORS:
+        _say(f"--lrm-vendors must be between 1 and {MAX_LRM_VENDORS} (ports port+10…port+29)")
         return 2
     # the journey's layout (mocks.journey.demo.last_port), before paying for its imports
     room = 101 + args.editors
@@ -255,6 +271,7 @@ async def _serve_journey_in(
         log_searches=True,
         api_token=args.api_token or None,
         call_deadline=args.deadline,
+        lrm_vendors=args.lrm_vendors,
         tls=None
         if tls_dir is None
         else TlsSettings(
@@ -279,14 +296,21 @@ async def _serve_journey_in(
         journey = Journey(settings, population=population)
         progress.update(step, total=1, completed=1)
         editors = progress.add_task("editors (FHIR API + booking pages)", total=args.editors)
-        servers_total = args.editors + 3 if tls_dir is None else 2 * args.editors + 4
+        servers_total = args.editors + 2 + args.lrm_vendors
+        if tls_dir is not None:
+            servers_total += args.editors + 1
         servers = progress.add_task("servers", total=servers_total)
         tasks = {"editor": editors, "server": servers}
 
         def advance(stage: str, name: str) -> None:
             progress.update(tasks[stage], advance=1)
 
-        ports = demo_ports(journey.editor_names, args.port, tls=tls_dir is not None)
+        ports = demo_ports(
+            journey.editor_names,
+            args.port,
+            tls=tls_dir is not None,
+            lrm_vendors=journey.lrm_vendor_keys,
+        )
         try:
             await journey.start_serving(args.host, ports, on_progress=advance)
         except PortBusy as exc:

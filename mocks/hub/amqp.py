@@ -7,8 +7,9 @@ publishes each delivery (routed message or hub error) to the target queue throug
 exchange, with publisher confirms, before acknowledging the incoming message: a message is
 never lost between the two queues.
 
-For tests, ``exchange`` and ``dispatch_queue`` may be made unique per run and ``purge=True``
-empties the declared client queues at start.
+For tests, ``exchange``, ``dispatch_queue`` and ``namespace`` (a prefix of every client queue
+on the broker, the same as the clients' :attr:`~sasref.lrm.amqp.AmqpHubTransport.namespace`) may
+be made unique per run, and ``purge=True`` empties the declared client queues at start.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class AmqpHubDispatcher:
         exchange: str = HUB_EXCHANGE,
         dispatch_queue: str = "dispatch",
         purge: bool = False,
+        namespace: str = "",
     ) -> None:
         self.url = url
         self.router = router
@@ -39,6 +41,7 @@ class AmqpHubDispatcher:
         self.exchange_name = exchange
         self.dispatch_queue = dispatch_queue
         self.purge = purge
+        self.namespace = namespace
         self._connection: AbstractRobustConnection | None = None
 
     async def start(self) -> None:
@@ -63,7 +66,7 @@ class AmqpHubDispatcher:
                         content_type="application/json",
                         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                     ),
-                    routing_key=delivery.queue,
+                    routing_key=self.namespace + delivery.queue,
                 )
             await message.ack()
 
@@ -71,7 +74,7 @@ class AmqpHubDispatcher:
 
     async def _declare_client(self, channel: aio_pika.abc.AbstractChannel, client: str) -> None:
         for name in client_queues(client):
-            queue = await channel.declare_queue(name, durable=True)
+            queue = await channel.declare_queue(self.namespace + name, durable=True)
             if self.purge:
                 await queue.purge()
 
@@ -87,3 +90,17 @@ class AmqpHubDispatcher:
         if self._connection is not None:
             await self._connection.close()
             self._connection = None
+
+    async def delete(self) -> None:
+        """Close, then remove from the broker what this dispatcher declared: its clients' queues
+        (under its namespace), the dispatch queue, the exchange (tests and benchmarks on a shared
+        broker leave nothing behind)."""
+        await self.close()
+        connection = await aio_pika.connect(self.url)
+        async with connection:
+            channel = await connection.channel()
+            for client in self.router.clients:
+                for name in client_queues(client):
+                    await channel.queue_delete(self.namespace + name)
+            await channel.queue_delete(self.dispatch_queue)
+            await channel.exchange_delete(self.exchange_name)

@@ -1,5 +1,5 @@
 """The whole booking journey as one ecosystem (issue 5): fake PSC, SAS platform with login, SAS
-IdP and INT_R03 server, Hub Santé, fake LRM, editors with booking pages.
+IdP and INT_R03 server, Hub Santé, the LRMs of the 101 SAMUs, editors with booking pages.
 
 ::
 
@@ -22,8 +22,11 @@ Wiring (docs/booking-journey.md has the sequence):
   lazily to every editor (INT_R02, :class:`~sasref.regulators.RegulatorSync`);
 * **editors** (:func:`mocks.editor.create_app` + :class:`mocks.editor_booking.EditorBooking`):
   FHIR search, INT_R02 accounts, booking pages, INT_R03 outbox;
-* **fake LRM** (:mod:`mocks.lrm`) of the regulators' SAMU consumes the Hub and serves
-  ``GET /appointments``.
+* **LRM fleet** (:class:`mocks.lrm.LrmFleet`): every SAMU a Hub client consuming its queue, its
+  vendor's app serving ``/<origin>/`` (``settings.lrm_vendors`` vendors); the SAS routes each
+  appointment to the SAMU of the regulator who booked, known from its own
+  :class:`~sasref.regulators.SamuDirectory` (seeded from the PSC personas: the default ones are
+  of SAMU ``settings.samu_department``, ``regulateur-NN`` of SAMU NN).
 
 Modules: :mod:`~mocks.journey.model` (settings, URLs, value types), :mod:`~mocks.journey.build`
 (the wiring), :mod:`~mocks.journey.core` (:class:`Journey`: life cycle, helpers),
@@ -38,7 +41,7 @@ editor's certificate, which each editor's outbox presents. Pages stay on the htt
 ``/fhir`` answers 403).
 
 In process every host is an ``httpx.ASGITransport`` (``https://psc.test``, ``https://sas.test``,
-``https://editeur-01.test``, ``https://lrm.test``). On sockets each app gets its own uvicorn
+``https://editeur-01.test``, ``https://lrm-01.test``). On sockets each app gets its own uvicorn
 server on a free port of ``127.0.0.1`` (its URLs, redirect URIs and the ``Slot.comment`` booking
 links are rewritten to the real ports; cookies are per host, not per port, so every app uses its
 own cookie name).

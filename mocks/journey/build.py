@@ -1,5 +1,5 @@
 """Wiring of the journey's apps (docs/booking-journey.md): the fake PSC, the SAS platform with
-its PSC login, SAS IdP and INT_R03 server, the editors with booking pages, the fake LRM.
+its PSC login, SAS IdP and INT_R03 server, the editors with booking pages, the LRM vendors.
 
 :func:`build` fills a :class:`~mocks.journey.core.Journey` for a set of :class:`JourneyUrls`
 (``https://*.test`` in process, ``http://127.0.0.1:<port>`` on sockets); nothing here starts a
@@ -25,8 +25,7 @@ from mocks.editor import create_app as create_editor
 from mocks.editor.shards import population_shards
 from mocks.editor_booking import BookingSettings, EditorBooking
 from mocks.journey.model import SAS_CLIENT_ID_OIDC, FhirOutage, JourneyUrls
-from mocks.lrm import LrmSettings
-from mocks.lrm import create_app as create_lrm_app
+from mocks.lrm import create_vendor_app
 from mocks.psc import PscSettings
 from mocks.psc import create_app as create_psc
 from mocks.psc.fixtures import persona_role_table
@@ -160,6 +159,7 @@ def build(
             http_client=sas_backend,
             agendas=MemoryAgendas(sas_agendas(j.population)),
             log_searches=s.log_searches,
+            lrm_origins=j.fleet.origins,
             call_deadline=call_deadline,
             overall_deadline=overall_deadline,
         )
@@ -198,13 +198,14 @@ def build(
         store=j.appointments,
         transport=j.hub.connect(SAS_CLIENT_ID),
         practitioner_lookup=j.practitioner_info,
-        default_department=s.samu_department,
         base_url=urls.sas_fhir,
         flush_interval=s.flush_interval,
     )
     platform.include_router(j.stack.router)
     # Orientations en surnuméraire reach the LRM through the same forwarder (INT_L02).
-    platform.state.service.orientations.attach_lrm(j.stack.forwarder, regulators=j.regulators)
+    platform.state.service.orientations.attach_lrm(
+        j.stack.forwarder, regulators=j.regulators, samus=j.samus
+    )
     journey_routes(journey, platform)
     j.sas = platform
     j.outage = FhirOutage(platform)
@@ -216,16 +217,9 @@ def build(
             lambda: service.registry, ou=tls.settings.editor_ou, label="<a registered editor>"
         )
         j.sas_asgi = ClientCertificateCheck(j.outage, expected=editors, path_prefix="/fhir")
-    j.lrm_app = create_lrm_app(
-        LrmSettings(
-            client_id=j.lrm_client_id,
-            sas_base_url=urls.sas,
-            affectation_authority=f"samu{s.samu_department.lower()}",
-        ),
-        lrm=j.lrm,
-        clock=j.clock,
-    )
-    apps: dict[str, Any] = {urls.psc: j.psc, urls.sas: j.outage, urls.lrm: j.lrm_app}
+    j.lrm_apps = {v.key: create_vendor_app(j.fleet, v.key, urls.sas) for v in j.fleet.vendors}
+    apps: dict[str, Any] = {urls.psc: j.psc, urls.sas: j.outage}
+    apps.update({urls.lrm_vendors[k]: a for k, a in j.lrm_apps.items()})
     apps.update({urls.editors[n]: a for n, a in j.editor_apps.items()})
     for root, app in apps.items():
         j.routes[root] = httpx.ASGITransport(app=app)

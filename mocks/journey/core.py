@@ -19,7 +19,7 @@ from mocks.editor import EditorState
 from mocks.editor_booking import EditorBooking
 from mocks.editor_booking.driver import Browser, csrf_of, form_action, slot_links
 from mocks.hub import InMemoryHub
-from mocks.journey.build import build
+from mocks.journey.build import API_REGULATOR, build
 from mocks.journey.model import (
     DEMO_PATIENT,
     FhirOutage,
@@ -29,9 +29,10 @@ from mocks.journey.model import (
     SlotTarget,
 )
 from mocks.journey.tls import JourneyTls
-from mocks.lrm import FakeLrm
+from mocks.lrm import FakeLrm, LrmFleet
 from mocks.population import Population, generate_population
 from mocks.psc import default_personas
+from mocks.psc.personas import samu_assignments, samu_regulators
 from mocks.serving import HostTransport, ServerSet, bind_sockets, bound_port
 from sasref.appointments.store import InMemoryAppointmentStore
 from sasref.appointments.wiring import AppointmentStack
@@ -39,8 +40,8 @@ from sasref.auth import Regulator
 from sasref.auth.login import SasLogin
 from sasref.directory import Directory
 from sasref.directory.model import AgendaKind
-from sasref.lrm.messages import OrganizationInfo, PractitionerInfo, samu_client_id
-from sasref.regulators import RegulatorAccount, RegulatorRegistry, RegulatorSync
+from sasref.lrm.messages import OrganizationInfo, PractitionerInfo
+from sasref.regulators import RegulatorRegistry, RegulatorSync, SamuDirectory
 from sasref.search import SlotView
 
 
@@ -61,17 +62,23 @@ class Journey:
             s.seed, self.clock, editors=s.editors, practitioners=s.practitioners
         )
         self.directory = Directory.from_population(self.population)
-        self.personas = default_personas(s.seed)
         self.hub = InMemoryHub(self.clock)
-        self.lrm_client_id = samu_client_id(s.samu_department)
-        self.lrm = FakeLrm(self.lrm_client_id, self.clock, self.hub.connect(self.lrm_client_id))
+        #: Every SAMU's LRM, each a client of the Hub (:mod:`mocks.lrm.fleet`).
+        self.fleet = LrmFleet(self.clock, seed=s.seed, vendors=s.lrm_vendors)
+        self.fleet.attach(self.hub.connect)
+        self.personas = default_personas(s.seed, self.fleet.samu(s.samu_department).department)
+        self.personas += samu_regulators(s.seed, tuple(self.fleet.samus))
+        #: The SAS's own record of each regulator's SAMU, as its administrators would fill it.
+        self.samus = SamuDirectory(samu_assignments(self.personas))
+        # Scripts and live notebooks act as API_REGULATOR: a regulator of the default SAMU.
+        self.samus.assign(API_REGULATOR.technical_id, s.samu_department)
         self.regulators = RegulatorRegistry()
         self.appointments = InMemoryAppointmentStore()
         # filled by build()
         self.urls: JourneyUrls | None = None
         self.psc: FastAPI | None = None
         self.sas: FastAPI | None = None
-        self.lrm_app: FastAPI | None = None
+        self.lrm_apps: dict[str, FastAPI] = {}  # vendor key → its app
         self.editor_apps: dict[str, FastAPI] = {}
         self.bookings: dict[str, EditorBooking] = {}
         self.stack: AppointmentStack | None = None
@@ -96,12 +103,37 @@ class Journey:
     def editor_names(self) -> list[str]:
         return [e.name for e in self.population.editors]
 
+    @property
+    def lrm_vendor_keys(self) -> list[str]:
+        return [v.key for v in self.fleet.vendors]
+
+    @property
+    def lrm(self) -> FakeLrm:
+        """The LRM of the default personas' SAMU (``settings.samu_department``)."""
+        return self.fleet.samu(self.settings.samu_department).lrm
+
+    @property
+    def lrm_client_id(self) -> str:
+        return self.lrm.client_id
+
+    def lrm_url(self, department: str, vendors: dict[str, str] | None = None) -> str:
+        """The page of the LRM of département ``department``'s SAMU (its JSON under it:
+        ``/appointments``, ``/regulation-files``)."""
+        return self.fleet.url(department, self._urls().lrm_vendors if vendors is None else vendors)
+
+    def _urls(self) -> JourneyUrls:
+        if self.urls is None:
+            raise RuntimeError("the journey is not built yet: start it first")
+        return self.urls
+
     def _test_urls(self) -> JourneyUrls:
+        vendors = {v.key: f"https://{v.key}.test" for v in self.fleet.vendors}
         return JourneyUrls(
             psc="https://psc.test",
             sas="https://sas.test",
-            lrm="https://lrm.test",
+            lrm=self.lrm_url(self.settings.samu_department, vendors),
             editors={n: f"https://{n}.test" for n in self.editor_names},
+            lrm_vendors=vendors,
         )
 
     # --- clients ---------------------------------------------------------------------------
@@ -132,24 +164,11 @@ class Journey:
 
     # --- SAS hooks -------------------------------------------------------------------------
     async def on_login(self, regulator: Regulator) -> None:
-        """``LoginSettings.on_login``: the SAS account, then the lazy INT_R02 push (§3.1)."""
+        """``LoginSettings.on_login``: the SAS account (its SAMU from the SAS's directory), then
+        the lazy INT_R02 push (§3.1)."""
         if not regulator.is_regulator or self.sync is None:
             return
-        account = self.regulators.get(regulator.technical_id)
-        if account is None:
-            account = self.regulators.add(
-                RegulatorAccount(
-                    technical_id=regulator.technical_id,
-                    family=regulator.family_name,
-                    given=regulator.given_name,
-                    email=regulator.email,
-                    national_id=regulator.national_id,
-                    samu_department=self.settings.samu_department,
-                )
-            )
-        elif regulator.national_id and account.national_id != regulator.national_id:
-            self.sync.link_national_id(account, regulator.national_id)
-        await self.sync.on_login(account)
+        await self.sync.on_login(self.regulators.login(regulator, self.samus))
 
     def practitioner_info(
         self, idnps: str
@@ -267,9 +286,12 @@ class Journey:
             })  # fmt: skip
         return rows
 
-    async def lrm_appointments(self) -> list[dict[str, Any]]:
+    async def lrm_appointments(self, department: str | None = None) -> list[dict[str, Any]]:
+        """What the LRM of ``department``'s SAMU received; without it, what every LRM of the
+        fleet received (in département order)."""
         await self.hub.settle()
-        return [a.to_json() for a in self.lrm.appointments.values()]
+        samus = [self.fleet.samu(department)] if department is not None else list(self.fleet)
+        return [a.to_json() for samu in samus for a in samu.lrm.appointments.values()]
 
     async def settle(self) -> None:
         """Flush every editor outbox, then let the Hub and the LRM finish."""
@@ -282,7 +304,7 @@ class Journey:
     # --- life cycle ------------------------------------------------------------------------
     async def _start(self) -> None:
         assert self.stack is not None
-        await self.lrm.start()
+        await self.fleet.start()
         await self.stack.start()
         if self.settings.background:
             for booking in self.bookings.values():
@@ -299,8 +321,7 @@ class Journey:
         await self._servers.stop()
         if self.stack is not None:
             await self.stack.stop()
-        if self.lrm.transport is not None:
-            await self.lrm.transport.close()
+        await self.fleet.close()
         if self.sas is not None:
             await self.sas.state.service.aclose()
 
@@ -323,7 +344,7 @@ class Journey:
     async def serve(self, host: str = "127.0.0.1", ports: dict[str, int] | None = None
                     ) -> AsyncIterator[Journey]:  # fmt: skip
         """Every app on its own uvicorn server on ``host`` (free ports unless ``ports`` names
-        them: keys ``psc``, ``sas``, ``lrm`` and editor names; with ``settings.tls`` also
+        them: keys ``psc``, ``sas``, LRM vendor keys and editor names; with ``settings.tls`` also
         ``sas:mtls`` and ``<editor>:mtls``, the mTLS ports)."""
         await self.start_serving(host, ports)
         try:
@@ -348,7 +369,8 @@ class Journey:
 
         self._socket_mode = True
         wanted = ports or {}
-        names = ["psc", "sas", "lrm", *self.editor_names]
+        vendors = self.lrm_vendor_keys
+        names = ["psc", "sas", *vendors, *self.editor_names]
         secure = [] if self.settings.tls is None else ["sas", *self.editor_names]
         ports_wanted = {name: wanted.get(name, 0) for name in names}
         ports_wanted.update({mtls(n): wanted.get(mtls(n), 0) for n in secure})
@@ -356,10 +378,13 @@ class Journey:
         web_host = f"[{host}]" if ":" in host else host
         root = {n: f"http://{web_host}:{bound_port(s)}" for n, s in sockets.items()}
         api = {n: f"https://{web_host}:{bound_port(sockets[mtls(n)])}" for n in secure}
+        lrm_vendors = {v: root[v] for v in vendors}
         urls = JourneyUrls(
-            psc=root["psc"], sas=root["sas"], lrm=root["lrm"],
+            psc=root["psc"], sas=root["sas"],
+            lrm=self.lrm_url(self.settings.samu_department, lrm_vendors),
             editors={n: root[n] for n in self.editor_names},
             sas_api=api.get("sas"), editor_apis={n: api[n] for n in self.editor_names if n in api},
+            lrm_vendors=lrm_vendors,
         )  # fmt: skip
         try:
             if self.settings.tls is not None:
@@ -371,7 +396,7 @@ class Journey:
             for sock in sockets.values():
                 sock.close()
             raise
-        apps: dict[str, Any] = {"psc": self.psc, "sas": self.sas_asgi, "lrm": self.lrm_app}
+        apps: dict[str, Any] = {"psc": self.psc, "sas": self.sas_asgi, **self.lrm_apps}
         apps.update(self.editor_apps)
         for name in names:
             self._servers.start(name, apps[name], sockets[name])

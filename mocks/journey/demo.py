@@ -8,26 +8,34 @@ from collections.abc import Callable, Iterable
 
 from mocks.journey.core import Journey, mtls
 from mocks.journey.model import JourneySettings, JourneyUrls, TlsSettings
+from mocks.lrm.fleet import DEFAULT_VENDORS
 from sasref import eventloop
 from sasref.auth import SsoMode
 from sasref.clock import Clock, SystemClock
 from sasref.directory.model import EditorInfo
 from sasref.errors import ConfigurationError
 
-#: Offsets from the platform's port: PSC, LRM, first editor.
-PSC_OFFSET, LRM_OFFSET, EDITORS_OFFSET = 1, 2, 101
+#: Offsets from the platform's port: PSC, first LRM vendor (… +29 at most: 20 vendors; +60…+99
+#: stay free for other servers), first editor.
+PSC_OFFSET, LRM_VENDORS_OFFSET, EDITORS_OFFSET = 1, 10, 101
 #: With mTLS: the platform's INT_R03 port, the first editor's FHIR API port (at least; after
 #: the editors' http ports when there are more than 400 editors).
 SAS_MTLS_OFFSET, EDITORS_MTLS_OFFSET = 3, 501
 
 
-def demo_ports(editor_names: Iterable[str], port: int = 8000, *, tls: bool = False
-               ) -> dict[str, int]:  # fmt: skip
-    """Fixed ports for a hand-driven demo: SAS ``port``, PSC ``port+1``, LRM ``port+2``, editors
-    ``port+101``, ``port+102``, ...; with ``tls`` also the platform's INT_R03 mTLS port
-    ``port+3`` and the editors' FHIR mTLS ports ``port+501``, ``port+502``, ..."""
+def demo_ports(
+    editor_names: Iterable[str],
+    port: int = 8000,
+    *,
+    tls: bool = False,
+    lrm_vendors: Iterable[str] = (),
+) -> dict[str, int]:
+    """Fixed ports for a hand-driven demo: SAS ``port``, PSC ``port+1``, the LRM vendors
+    ``port+10``, ``port+11``, …, editors ``port+101``, ``port+102``, ...; with ``tls`` also the
+    platform's INT_R03 mTLS port ``port+3`` and the editors' FHIR mTLS ports ``port+501``, ..."""
     names = list(editor_names)
-    ports = {"sas": port, "psc": port + PSC_OFFSET, "lrm": port + LRM_OFFSET}
+    ports = {"sas": port, "psc": port + PSC_OFFSET}
+    ports.update({key: port + LRM_VENDORS_OFFSET + i for i, key in enumerate(lrm_vendors)})
     ports.update({name: port + EDITORS_OFFSET + i for i, name in enumerate(names)})
     if tls:
         first = port + max(EDITORS_MTLS_OFFSET, EDITORS_OFFSET + len(names))
@@ -54,6 +62,16 @@ def editors_range(urls: JourneyUrls) -> str:
     return f"{roots[0]}-{last_port}"
 
 
+def lrm_vendors_text(journey: Journey) -> str:
+    """``http://127.0.0.1:8010/ (Fernandes: 37 SAMU) http://127.0.0.1:8011/ (…) …``"""
+    urls = journey.urls
+    assert urls is not None
+    return " ".join(
+        f"{urls.lrm_vendors[v.key]}/ ({v.name}: {len(v.departments)} SAMU)"
+        for v in journey.fleet.vendors
+    )
+
+
 def ready_line(journey: Journey) -> str:
     """The ONE line the demo prints when everything listens."""
     urls = journey.urls
@@ -61,8 +79,9 @@ def ready_line(journey: Journey) -> str:
     s = journey.settings
     mine = f" +{len(s.extra_editors)} of yours" if s.extra_editors else ""
     line = (
-        f"sasref demo ready: platform {urls.sas}/  PSC {urls.psc}/  LRM {urls.lrm}/appointments  "
-        f"editors {editors_range(urls)} ({len(urls.editors)}{mine})  SSO {s.sso_mode.value}"
+        f"sasref demo ready: platform {urls.sas}/  PSC {urls.psc}/  "
+        f"editors {editors_range(urls)} ({len(urls.editors)}{mine})  SSO {s.sso_mode.value}  "
+        f"LRM vendors {lrm_vendors_text(journey)}"
     )
     if urls.sas_api is not None and urls.editor_apis:
         apis = JourneyUrls(urls.psc, urls.sas, urls.lrm, urls.editor_apis)
@@ -107,10 +126,13 @@ def journey_hints(journey: Journey) -> list[str]:
     token = journey.settings.api_token
     hints = [
         f"1. open {example}  (or {urls.sas}/ and search near any préfecture)",
-        "2. on the fake ProSanté Connect page click a regulator persona",
+        "2. on the fake ProSanté Connect page click a regulator persona (regulateur, arm, osnp: "
+        f"SAMU {journey.settings.samu_department}; regulateur-NN: SAMU NN)",
         "3. click a slot: the editor's booking page opens, already authenticated",
         "4. fill in the patient and book; see the SAS copy at "
-        f"{urls.sas}/journey/appointments and the LRM's at {urls.lrm}/appointments",
+        f"{urls.sas}/journey/appointments and the LRM's at the regulator's SAMU only: "
+        f"{urls.lrm}/ (SAMU {journey.settings.samu_department}), every SAMU at "
+        f"<its vendor>/samuNN/ (e.g. {journey.lrm_url('69')}/; each vendor's root lists its own)",
     ]
     if token:
         hints.append(
@@ -141,6 +163,7 @@ async def run_journey_demo(
     database_url: str = "sqlite:///:memory:",
     api_token: str | None = None,
     tls: TlsSettings | None = None,
+    lrm_vendors: int = DEFAULT_VENDORS,
 ) -> JourneyUrls:
     """Serve the journey on fixed loopback ports (:func:`demo_ports`) until ``stop`` is set.
 
@@ -158,9 +181,12 @@ async def run_journey_demo(
             database_url=database_url,
             api_token=api_token,
             tls=tls,
+            lrm_vendors=lrm_vendors,
         )
     )
-    ports = demo_ports(journey.editor_names, port, tls=tls is not None)
+    ports = demo_ports(
+        journey.editor_names, port, tls=tls is not None, lrm_vendors=journey.lrm_vendor_keys
+    )
     urls = await journey.start_serving(host, ports)
     try:
         if on_ready is not None:
@@ -185,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--sso", choices=[m.value for m in SsoMode], default=SsoMode.SAS.value)
+    parser.add_argument("--lrm-vendors", type=int, default=DEFAULT_VENDORS)
     parser.add_argument(
         "--tls-dir",
         default=None,
@@ -201,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         await run_journey_demo(
             stop, seed=args.seed, editors=args.editors, practitioners=args.practitioners,
             host=args.host, port=args.port, sso_mode=SsoMode(args.sso),
+            lrm_vendors=args.lrm_vendors,
             tls=TlsSettings(args.tls_dir) if args.tls_dir else None,
             on_ready=lambda text: sys.stdout.write(text + "\n") and sys.stdout.flush(),
         )  # fmt: skip

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from mocks.editor_booking import Booking
 from mocks.editor_booking.driver import Browser
+from mocks.lrm.fleet import DEFAULT_VENDORS
 from mocks.pki import EDITOR_CLIENT_OU, SAS_CLIENT, ClientName
 from sasref.auth import SsoMode
 from sasref.clock import PARIS, Clock, FixedClock
@@ -57,8 +58,11 @@ class JourneySettings:
     #: How editors authenticate the regulator: (a) PSC relying party, (b) SAS IdP.
     sso_mode: SsoMode = SsoMode.SAS
     clock: Clock = field(default_factory=default_clock)
-    #: The regulators' SAMU (INT_L02 recipient ``fr.health.samu<dept>0``).
+    #: The SAMU of the default regulator personas (``regulateur``, ``arm``, ``osnp``); every
+    #: other SAMU has its own médecin régulateur persona (``regulateur-69``, …).
     samu_department: str = "33"
+    #: LRM vendors sharing the 101 SAMUs (:class:`mocks.lrm.LrmFleet`).
+    lrm_vendors: int = DEFAULT_VENDORS
     secret_key: str = "journey-sas-secret-key-change-me"
     #: Run the outboxes' periodic flushes (the demo); tests flush by hand.
     background: bool = False
@@ -82,12 +86,16 @@ class JourneySettings:
 class JourneyUrls:
     psc: str  # PSC host root
     sas: str  # SAS platform root (no trailing slash)
+    #: The LRM of the default personas' SAMU (``<vendor root>/samu33``; its JSON at
+    #: ``/appointments``); every SAMU's is :meth:`Journey.lrm_url <mocks.journey.Journey.lrm_url>`.
     lrm: str
     editors: dict[str, str]  # editor name → web root (booking pages); FHIR base = root + /fhir
     #: mTLS: the platform's INT_R03 root (``https://…``; ``None``: the FHIR base is on ``sas``).
     sas_api: str | None = None
     #: mTLS: editor name → its FHIR API root (``https://…``; absent: on the web root).
     editor_apis: dict[str, str] = field(default_factory=dict)
+    #: LRM vendor key (``lrm-01``) → the root of its app (a path per SAMU).
+    lrm_vendors: dict[str, str] = field(default_factory=dict)
 
     @property
     def psc_issuer(self) -> str:
@@ -105,7 +113,7 @@ class JourneyUrls:
         return self.editor_apis.get(name, self.editors[name]) + "/fhir"
 
     def all_hosts(self) -> list[str]:
-        return [self.psc, self.sas, self.lrm, *self.editors.values()]
+        return [self.psc, self.sas, *self.lrm_vendors.values(), *self.editors.values()]
 
 
 @dataclass(frozen=True)

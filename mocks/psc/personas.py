@@ -8,6 +8,13 @@ an EDIT test id for people without RPPS), ``SubjectRefPro`` (RASS exercices and 
 
 Names and numbers are drawn from ``Faker("fr_FR")`` seeded per call, so a seed gives the same
 personas on every run.
+
+Regulators belong to a SAMU (:attr:`Persona.samu`, a département code): the default regulator
+personas to ``samu`` (``"33"`` unless told), and :func:`samu_regulators` gives one médecin
+régulateur per SAMU (``regulateur-69`` …) for a fleet of LRMs (:mod:`mocks.lrm.fleet`). PSC does
+not tell the SAS which SAMU someone works for; the SAS keeps that in its own directory
+(:class:`sasref.regulators.SamuDirectory`), which the mock ecosystem seeds from these personas
+(:func:`samu_assignments`).
 """
 
 from __future__ import annotations
@@ -20,8 +27,16 @@ from typing import Any
 from faker import Faker
 
 from sasref.auth.provider import Subject
+from sasref.directory.geo import department
 
-__all__ = ["Persona", "default_personas", "manual_persona"]
+__all__ = [
+    "Persona",
+    "default_personas",
+    "manual_persona",
+    "samu_assignments",
+    "samu_persona_key",
+    "samu_regulators",
+]
 
 #: Keycloak's federated ids look like ``f:<identity-provider uuid>:<username>``.
 _IDP_UUID = "550dc1c8-d97b-4b1b-ac8c-8eb0471ba7fd"
@@ -35,6 +50,8 @@ class Persona:
     label: str
     description: str
     claims: dict[str, Any]  # userinfo claims without ``sub``
+    #: Département of the SAMU a regulator works for ("" for everyone else).
+    samu: str = ""
 
     @property
     def sub(self) -> str:
@@ -162,16 +179,43 @@ def _claims(
     }
 
 
+def _medecin_regulateur(
+    fake: Faker, rpps: str, given: str, family: str, civility: str, samu_name: str, finess: str
+) -> dict[str, Any]:
+    """The claims of a médecin régulateur (RPPS, regulation rights) working at ``samu_name``."""
+    return _claims(
+        fake,
+        name_id="8" + rpps,
+        given=given,
+        family=family,
+        profession="10",
+        category="C",
+        savoir_faire="SM54",
+        regulation=True,
+        organization=samu_name,
+        activities=[_activity(fake, finess="1" + finess, name=samu_name, sector="SA01")],
+        other_ids=[{"identifiant": "8" + rpps, "origine": "RPPS", "qualite": 1}],
+        civility=civility,
+    )
+
+
+def _samu_name(code: str) -> str:
+    return f"SAMU {code} - Centre 15"
+
+
 @functools.lru_cache(maxsize=16)
-def default_personas(seed: int = 0) -> tuple[Persona, ...]:
-    """Regulators with and without RPPS, a practitioner, and a user without regulation rights.
+def default_personas(seed: int = 0, samu: str = "33") -> tuple[Persona, ...]:
+    """Regulators with and without RPPS (of the SAMU of département ``samu``), a practitioner,
+    and a user without regulation rights.
 
     Cached per seed (building a ``Faker("fr_FR")`` is slow); treat the claims as read-only."""
     fake = Faker("fr_FR")
     fake.seed_instance(seed)
     rng = random.Random(seed)
-    samu = f"{rng.randrange(10**8):08d}"
-    samu_name = f"SAMU {rng.randrange(1, 96):02d} - Centre 15"
+    finess = f"{rng.randrange(10**8):08d}"
+    # drawn by earlier versions (a random SAMU number): keeps every later draw as it was
+    rng.randrange(1, 96)
+    samu_name = _samu_name(samu)
     out: list[Persona] = []
 
     def person(female: bool) -> tuple[str, str, str]:
@@ -185,20 +229,8 @@ def default_personas(seed: int = 0) -> tuple[Persona, ...]:
             "regulateur",
             f"Dr {given} {family}",
             "médecin régulateur, RPPS, Acces_Regulation_Medicale=VRAI",
-            _claims(
-                fake,
-                name_id="8" + rpps,
-                given=given,
-                family=family,
-                profession="10",
-                category="C",
-                savoir_faire="SM54",
-                regulation=True,
-                organization=samu_name,
-                activities=[_activity(fake, finess="1" + samu, name=samu_name, sector="SA01")],
-                other_ids=[{"identifiant": "8" + rpps, "origine": "RPPS", "qualite": 1}],
-                civility=civ,
-            ),
+            _medecin_regulateur(fake, rpps, given, family, civ, samu_name, finess),
+            samu,
         )
     )
     for key, role in (("arm", "assistant de régulation médicale"), ("osnp", "OSNP")):
@@ -223,6 +255,7 @@ def default_personas(seed: int = 0) -> tuple[Persona, ...]:
                     other_ids=[{"identifiant": edit_id, "origine": "EDIT", "qualite": 1}],
                     civility=civ,
                 ),
+                samu,
             )
         )
     given, family, civ = person(False)
@@ -274,6 +307,61 @@ def default_personas(seed: int = 0) -> tuple[Persona, ...]:
         )
     )
     return tuple(out)
+
+
+def samu_persona_key(code: str) -> str:
+    """The persona key of the médecin régulateur of the SAMU of département ``code``."""
+    return f"regulateur-{code.lower()}"
+
+
+@functools.lru_cache(maxsize=16)
+def samu_regulators(seed: int = 0, departments: tuple[str, ...] = ()) -> tuple[Persona, ...]:
+    """One médecin régulateur (RPPS, ``Acces_Regulation_Medicale=VRAI``) per SAMU of
+    ``departments``, keyed :func:`samu_persona_key` (``regulateur-69``), with a login e-mail of
+    their SAMU (unique, unlike names)."""
+    fake = Faker("fr_FR")
+    fake.seed_instance(seed + 15)  # Centre 15: a stream of its own, the defaults stay as they are
+    rng = random.Random(f"samu-regulators-{seed}")
+    out: list[Persona] = []
+    seen: set[str] = set()
+    for code in departments:
+        female = rng.random() < 0.5
+        given = fake.first_name_female() if female else fake.first_name_male()
+        family = fake.last_name().upper()
+        rpps = _rpps(rng)
+        while rpps in seen:
+            rpps = _rpps(rng)
+        seen.add(rpps)
+        name = _samu_name(code)
+        finess = f"{rng.randrange(10**8):08d}"
+        civility = "MME" if female else "M"
+        claims = _medecin_regulateur(fake, rpps, given, family, civility, name, finess)
+        local = f"{given}.{family}".lower().replace(" ", "-").replace("'", "")
+        claims["Email"] = f"{local}@samu{code.lower()}.example.test"
+        out.append(
+            Persona(
+                samu_persona_key(code),
+                f"Dr {given} {family}",
+                f"médecin régulateur du SAMU {code} ({department(code).name}), RPPS, "
+                "Acces_Regulation_Medicale=VRAI",
+                claims,
+                code,
+            )
+        )
+    return tuple(out)
+
+
+def samu_assignments(personas: tuple[Persona, ...]) -> dict[str, str]:
+    """What the SAS's administrators would enter in its SAMU directory for these personas
+    (:class:`sasref.regulators.SamuDirectory`): national id (RPPS holders) or login e-mail →
+    département of their SAMU."""
+    out: dict[str, str] = {}
+    for persona in personas:
+        if persona.samu:
+            name_id = str(persona.claims["SubjectNameID"])
+            key = name_id if name_id.startswith("8") else str(persona.claims["Email"])
+            out[key] = persona.samu
+    return out
 
 
 def manual_persona(form: dict[str, str]) -> Persona:

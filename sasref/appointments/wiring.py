@@ -10,7 +10,9 @@
     ...
     await stack.stop()
 
-Without a ``transport`` appointments are stored and counted but not forwarded to any LRM.
+Without a ``transport`` appointments are stored and counted but not forwarded to any LRM. With
+one, each goes to the SAMU of the regulator who took it (:mod:`sasref.appointments.forward`);
+other INT_L02 producers use the same ``stack.forwarder``.
 """
 
 from __future__ import annotations
@@ -57,7 +59,6 @@ def build_appointment_stack(
     transport: HubTransport | None = None,
     outbox: Outbox | None = None,
     practitioner_lookup: PractitionerLookup | None = None,
-    default_department: str | None = None,
     prefix: str = "/fhir",
     base_url: str | None = None,
     flush_interval: float = 5.0,
@@ -65,11 +66,7 @@ def build_appointment_stack(
     publisher = forwarder = None
     if transport is not None:
         publisher = LrmPublisher(transport, outbox or InMemoryOutbox(), clock)
-        forwarder = LrmForwarder(
-            publisher,
-            practitioner_lookup=practitioner_lookup,
-            default_department=default_department,
-        )
+        forwarder = LrmForwarder(publisher, practitioner_lookup=practitioner_lookup)
     service = AppointmentService(
         store or InMemoryAppointmentStore(), regulators, clock, on_accepted=forwarder
     )

@@ -15,6 +15,10 @@ What it does, as a client of the Hub:
   with requeue (after ``redelivery_delay``); a body that is not JSON is rejected without requeue
   (the broker dead-letters it) since no retry can fix it.
 
+``namespace`` prefixes every queue name *on the broker* (``"t1f3a."`` → ``t1f3a.fr.health.samu690
+.message``) while the client keeps the Hub's names: concurrent test runs sharing one RabbitMQ do
+not consume each other's messages. The real Hub uses none (its vhosts separate environments).
+
 Production adds TLS 1.2 with a client certificate and SASL ``EXTERNAL``: pass an ``amqps://``
 URL with ``?auth=external`` and the ``ssl_options`` aio-pika accepts via ``connect_kwargs``.
 """
@@ -55,9 +59,11 @@ class AmqpHubTransport:
         redelivery_delay: float = 0.5,
         prefetch: int = 10,
         connect_kwargs: Mapping[str, Any] | None = None,
+        namespace: str = "",
     ) -> None:
         self.url = url
         self._client_id = client_id
+        self.namespace = namespace
         self.exchange_name = exchange
         self.declare_queues = declare_queues
         self.redelivery_delay = redelivery_delay
@@ -81,7 +87,7 @@ class AmqpHubTransport:
         )
         if self.declare_queues:
             for name in client_queues(self._client_id):
-                await channel.declare_queue(name, durable=True)
+                await channel.declare_queue(self.namespace + name, durable=True)
         return self
 
     async def __aenter__(self) -> AmqpHubTransport:
@@ -118,7 +124,7 @@ class AmqpHubTransport:
             raise PermissionError(f"{self._client_id} may not consume {queue}")
         channel = self._require_channel()
         amqp_queue = await channel.declare_queue(
-            queue, durable=True, passive=not self.declare_queues
+            self.namespace + queue, durable=True, passive=not self.declare_queues
         )
 
         async def on_message(message: AbstractIncomingMessage) -> None:

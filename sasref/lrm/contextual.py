@@ -179,6 +179,12 @@ def _geo_department_name(code: str) -> str | None:
     return str(name) if name else None
 
 
+def affectation_authority(department: str) -> str:
+    """The ``origin`` an LRM of the SAMU of ``department`` sends: ``samu69``, ``samu2a`` (the
+    convention of :func:`sasref.platform.default_lrm_origins`)."""
+    return f"samu{department.strip().lower()}"
+
+
 def is_contextual(params: Mapping[str, str]) -> bool:
     """The presence of ``origin`` switches the search page to LRM mode."""
     return "origin" in params

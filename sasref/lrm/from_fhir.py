@@ -2,8 +2,9 @@
 
 IG digest §4.3 (the Appointment an editor sends) and §5.4 (``RS-SAS-RDV``). The Appointment
 alone does not carry the practitioner's names and speciality, the structure, the regulator's
-names and e-mail, nor which SAMU the regulator works for: the SAS looks them up (directory,
-regulator accounts) and passes them as an :class:`LrmContext`.
+names and e-mail: the SAS looks them up (directory, regulator accounts) and passes them as an
+:class:`LrmContext`. Which SAMU gets the message is decided by
+:mod:`sasref.appointments.forward`, not here.
 
 ``appointmentId`` is the SAS technical id of the appointment, a UUID: :func:`sas_appointment_id`
 derives it deterministically (UUID v5) from the editor's identifier ``system|value``, so it is the
@@ -52,9 +53,9 @@ def sas_appointment_id(identifier_system: str, identifier_value: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class LrmContext:
-    """What the SAS adds to the Appointment: who booked, for which SAMU, with whom."""
+    """What the SAS adds to the Appointment: who booked, with whom. (Where it goes is the
+    forwarder's business: :mod:`sasref.appointments.forward`.)"""
 
-    samu_department: str  # département of the regulator's SAMU → fr.health.samuXXX
     regulator: RegulatorInfo
     practitioner: PractitionerInfo | None = None
     organization: OrganizationInfo | None = None

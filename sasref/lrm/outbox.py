@@ -79,6 +79,15 @@ class Outbox(Protocol):
 
     def entries(self) -> list[OutboxEntry]: ...
 
+    def open_entries(self) -> list[OutboxEntry]:
+        """The entries still to send or waiting for their final ack, oldest first: what the
+        publisher works on (acknowledged ones pile up; this must not grow with them)."""
+        ...
+
+    def first_recipient(self, appointment_id: str) -> str | None:
+        """Where the first message about this appointment was addressed, if any was."""
+        ...
+
 
 class InMemoryOutbox:
     """Dict-backed; survives a publisher restart as long as the object does (tests, demo)."""
@@ -86,6 +95,8 @@ class InMemoryOutbox:
     def __init__(self, entries: Iterable[OutboxEntry] = ()) -> None:
         self._entries: dict[str, OutboxEntry] = {}
         self._by_distribution: dict[str, str] = {}
+        self._open: dict[str, OutboxEntry] = {}
+        self._recipients: dict[str, str] = {}  # appointment id → first recipient
         for entry in entries:
             self.save(entry)
 
@@ -93,6 +104,11 @@ class InMemoryOutbox:
         self._entries[entry.key] = entry
         for did in entry.distribution_ids:
             self._by_distribution[did] = entry.key
+        if entry.open:
+            self._open[entry.key] = entry
+        else:
+            self._open.pop(entry.key, None)
+        self._recipients.setdefault(entry.appointment_id, entry.recipient_id)
 
     def get(self, key: str) -> OutboxEntry | None:
         return self._entries.get(key)
@@ -102,7 +118,17 @@ class InMemoryOutbox:
         return self._entries.get(key) if key else None
 
     def entries(self) -> list[OutboxEntry]:
-        return sorted(self._entries.values(), key=lambda e: (e.created_at, e.key))
+        return sorted(self._entries.values(), key=_age)
+
+    def open_entries(self) -> list[OutboxEntry]:
+        return sorted(self._open.values(), key=_age)
+
+    def first_recipient(self, appointment_id: str) -> str | None:
+        return self._recipients.get(appointment_id)
+
+
+def _age(entry: OutboxEntry) -> tuple[datetime, str]:
+    return entry.created_at, entry.key
 
 
 class JsonFileOutbox(InMemoryOutbox):

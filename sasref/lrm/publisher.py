@@ -159,8 +159,8 @@ class LrmPublisher:
         """Keep the message, supersede older open ones for the same appointment, try to send."""
         async with self._lock:
             now = self.clock.now()
-            for older in self.outbox.entries():
-                if older.appointment_id == appointment.appointment_id and older.open:
+            for older in self.outbox.open_entries():
+                if older.appointment_id == appointment.appointment_id:
                     older.state = OutboxState.SUPERSEDED
                     self.outbox.save(older)
             entry = OutboxEntry(
@@ -180,7 +180,7 @@ class LrmPublisher:
         async with self._lock:
             now = self.clock.now()
             sent = 0
-            for entry in self.outbox.entries():
+            for entry in self.outbox.open_entries():
                 if entry.open and entry.next_attempt_at <= now:
                     sent += await self._send(entry)
             return sent

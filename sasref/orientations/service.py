@@ -59,6 +59,7 @@ from sasref.orientations.rules import (
 )
 from sasref.regulators.model import RegulatorAccount
 from sasref.regulators.registry import RegulatorLookup
+from sasref.regulators.samu import SamuDirectory
 from sasref.storage.orientations import OrientationEntry, OrientationRepository
 
 log = logging.getLogger(__name__)
@@ -94,15 +95,22 @@ class OrientationService:
         self.max_days_ahead = max_days_ahead
         self.forward: Forward | None = None
         self.regulators: RegulatorLookup | None = None
+        self.samus: SamuDirectory | None = None
 
     def attach_lrm(
-        self, forward: Forward | None, *, regulators: RegulatorLookup | None = None
+        self,
+        forward: Forward | None,
+        *,
+        regulators: RegulatorLookup | None = None,
+        samus: SamuDirectory | None = None,
     ) -> None:
         """Send orientations to the LRM through ``forward`` (the appointment stack's
         :class:`~sasref.appointments.forward.LrmForwarder`); ``regulators``: the SAS accounts,
-        whose SAMU the forwarder routes by."""
+        whose SAMU the forwarder routes by; ``samus``: the SAS's own regulator → SAMU record,
+        for a regulator with no account yet (a script with the API token never logs in)."""
         self.forward = forward
         self.regulators = regulators
+        self.samus = samus
 
     # --- entry points ------------------------------------------------------------------------
     async def create(
@@ -270,13 +278,16 @@ class OrientationService:
         """The regulator as the orientation keeps it (their SAMU from their SAS account)."""
         who = regulator or ANONYMOUS
         account = self._account(who.technical_id)
+        samu = account.samu_department if account else None
+        if samu is None and self.samus is not None:
+            samu = self.samus.department_of(who)
         return OrientingRegulator(
             technical_id=who.technical_id,
             family=who.family_name,
             given=who.given_name,
             email=who.email,
             national_id=who.national_id,
-            samu_department=account.samu_department if account else None,
+            samu_department=samu,
         )
 
     async def _publish(self, orientation: Orientation, *, created: bool) -> None:

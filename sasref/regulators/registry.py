@@ -1,16 +1,22 @@
 """An in-memory registry of regulator accounts, looked up by national id or technical UUID.
 
 The platform may back it by ``sasref.storage.RegulatorRepository``; appointments (INT_R03) use
-:meth:`RegulatorRegistry.find` to check the ``FrAppointmentOperator`` identifier.
+:meth:`RegulatorRegistry.find` to check the ``FrAppointmentOperator`` identifier;
+:meth:`RegulatorRegistry.login` keeps an account in step with each login (IG digest §3.4), its
+SAMU included (:mod:`sasref.regulators.samu`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sasref.errors import InvalidInput
 from sasref.regulators.model import RegulatorAccount
+
+if TYPE_CHECKING:
+    from sasref.auth.roles import Regulator
+    from sasref.regulators.samu import SamuDirectory
 
 
 class RegulatorLookup(Protocol):
@@ -41,6 +47,29 @@ class RegulatorRegistry:
 
     def all(self) -> list[RegulatorAccount]:
         return list(self._accounts.values())
+
+    def login(self, regulator: Regulator, samus: SamuDirectory | None = None) -> RegulatorAccount:
+        """The account of a regulator who just logged in: created the first time (SAS technical
+        id, names, e-mail), its national id linked when the login brings one (a version bump: the
+        editors must learn it), its SAMU refreshed from the SAS's directory ``samus`` — never
+        from the request. A regulator the directory does not know keeps the SAMU it had."""
+        account = self.get(regulator.technical_id)
+        if account is None:
+            account = self.add(
+                RegulatorAccount(
+                    technical_id=regulator.technical_id,
+                    family=regulator.family_name,
+                    given=regulator.given_name,
+                    email=regulator.email,
+                    national_id=regulator.national_id,
+                )
+            )
+        elif regulator.national_id and account.national_id != regulator.national_id:
+            self.link_national_id(account.technical_id, regulator.national_id)
+        department = samus.department_of(account) if samus is not None else None
+        if department is not None:
+            account.samu_department = department
+        return account
 
     def link_national_id(self, technical_id: str, national_id: str) -> RegulatorAccount:
         account = self.get(technical_id)

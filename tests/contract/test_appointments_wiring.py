@@ -24,11 +24,11 @@ async def test_stack_forwards_to_the_lrm() -> None:
     await lrm.start()
     regulators = RegulatorRegistry(
         [RegulatorAccount("0b3f7c58-4f0e-4a55-9d4c-1a2b3c4d5e6f", "RICART", "Pauline",
-                          "p@ghsas.fr", national_id="3456780581/11242343")]
+                          "p@ghsas.fr", national_id="3456780581/11242343", samu_department="33")]
     )  # fmt: skip
     stack = build_appointment_stack(
         regulators=regulators, clock=clock, transport=hub.connect(SAS_CLIENT_ID),
-        default_department="33", flush_interval=0.05,
+        flush_interval=0.05,
     )  # fmt: skip
     app = FastAPI()
     app.include_router(stack.router)

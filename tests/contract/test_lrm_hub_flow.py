@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
-import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import pytest
+from _amqp import amqp_url, run_tag
 
 from mocks.hub import HubRouter, InMemoryHub
 from mocks.lrm import FakeLrm
@@ -36,19 +35,6 @@ from sasref.lrm.transport import HubTransport, queue_name
 
 SAMU33 = "fr.health.samu330"
 T0 = datetime(2025, 6, 17, 10, 15, tzinfo=PARIS)
-
-
-def amqp_url() -> str:
-    url = os.environ.get("SASREF_TEST_AMQP_URL")
-    if not url:
-        reason = (
-            "!!! RabbitMQ NOT TESTED: SASREF_TEST_AMQP_URL is not set "
-            "(run `sudo bash scripts/system-deps; source scripts/services.env`) !!!"
-        )
-        if os.environ.get("SASREF_REQUIRE_SERVICES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return url
 
 
 class HubEnv(Protocol):
@@ -87,11 +73,12 @@ class AmqpEnv:
 
         self.url = url
         self.clock = FixedClock(T0)
-        tag = uuid.uuid4().hex[:8]
+        tag = run_tag()
         self.exchange = f"hubsante-test-{tag}"
+        self.namespace = f"t{tag}."
         self.dispatcher = AmqpHubDispatcher(
             url, HubRouter(), self.clock, exchange=self.exchange,
-            dispatch_queue=f"dispatch-test-{tag}", purge=True,
+            dispatch_queue=f"dispatch-test-{tag}", purge=True, namespace=self.namespace,
         )  # fmt: skip
         self.transports: list[Any] = []
         self.available = True
@@ -104,8 +91,9 @@ class AmqpEnv:
 
         await self.dispatcher.register(client_id)  # declares and purges the client's queues
         transport = AmqpHubTransport(
-            self.url, client_id, exchange=self.exchange, redelivery_delay=0.05
-        )
+            self.url, client_id, exchange=self.exchange, redelivery_delay=0.05,
+            namespace=self.namespace,
+        )  # fmt: skip
         await transport.open()
         self.transports.append(transport)
         env = self
@@ -138,17 +126,9 @@ class AmqpEnv:
         self.available = available
 
     async def close(self) -> None:
-        import aio_pika
-
         for transport in self.transports:
             await transport.close()
-        await self.dispatcher.close()
-        # leave no per-test exchange/queue behind on the shared broker
-        connection = await aio_pika.connect(self.url)
-        async with connection:
-            channel = await connection.channel()
-            await channel.queue_delete(self.dispatcher.dispatch_queue)
-            await channel.exchange_delete(self.exchange)
+        await self.dispatcher.delete()  # leave no per-test exchange/queue on the shared broker
 
 
 @pytest.fixture(params=["memory", pytest.param("amqp", marks=pytest.mark.rabbitmq)])

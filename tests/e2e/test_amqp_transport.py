@@ -4,7 +4,6 @@ acknowledgements (a failing handler gets the message again), publisher confirms.
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import subprocess
 import uuid
@@ -14,6 +13,7 @@ from typing import Any
 
 import aio_pika
 import pytest
+from _amqp import amqp_url
 
 from mocks.hub.amqp import AmqpHubDispatcher
 from mocks.hub.router import HubRouter
@@ -22,19 +22,6 @@ from sasref.lrm.amqp import AmqpHubTransport
 from sasref.lrm.messages import AppointmentMessage, Method, build_report, format_hub_datetime
 
 pytestmark = pytest.mark.rabbitmq
-
-
-def amqp_url() -> str:
-    url = os.environ.get("SASREF_TEST_AMQP_URL")
-    if not url:
-        reason = (
-            "!!! RabbitMQ NOT TESTED: SASREF_TEST_AMQP_URL is not set "
-            "(run `sudo bash scripts/system-deps; source scripts/services.env`) !!!"
-        )
-        if os.environ.get("SASREF_REQUIRE_SERVICES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return url
 
 
 @pytest.fixture

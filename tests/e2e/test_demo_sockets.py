@@ -1,11 +1,14 @@
-"""``sasref demo`` on real loopback sockets (issue 4 item 6, issue 5): the ready line, the
-login-protected search API called the way a script does (``Authorization: Bearer <api token>``),
-a search near a préfecture with slots, a user's own editor in the registry, a clean Ctrl-C; the
-``--no-login`` mode; a busy port."""
+"""``sasref demo`` on real loopback sockets (issue 4 item 6, issue 5, issue 10): the ready line,
+the login-protected search API called the way a script does (``Authorization: Bearer <api
+token>``), a search near a préfecture with slots, a user's own editor in the registry, a clean
+Ctrl-C; the LRM vendors, and an appointment booked by a regulator of SAMU 69 reaching SAMU 69's
+LRM only; the ``--no-login`` mode; a busy port."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -18,9 +21,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mocks.editor_booking.driver import Browser, csrf_of, form_action, slot_links
+from mocks.journey import DEMO_PATIENT
+
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "e2e-token"
 EDITORS = 3
+LRM_VENDORS = 4
 
 
 def free_port() -> int:
@@ -38,11 +45,12 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def demo_base_port(editors: int) -> int:
-    """A platform port whose journey layout (port, +1, +2, +101…) is free right now."""
+def demo_base_port(editors: int, vendors: int = LRM_VENDORS) -> int:
+    """A platform port whose journey layout (port, +1, +10…, +101…) is free right now."""
     for _ in range(50):
         base = free_port()
-        wanted = [base, base + 1, base + 2, *(base + 101 + i for i in range(editors))]
+        wanted = [base, base + 1, *(base + 10 + i for i in range(vendors))]
+        wanted += [base + 101 + i for i in range(editors)]
         if base + 101 + editors < 65000 and all(port_is_free(p) for p in wanted):
             return base
     raise RuntimeError("no free port range for the demo")
@@ -53,7 +61,8 @@ def demo(*options: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """``python -m sasref demo …`` until its ready line; SIGINT when the block ends."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SASREF_DATABASE_URL": "sqlite://"}
     command = [sys.executable, "-m", "sasref", "demo", "--editors", str(EDITORS),
-               "--practitioners", "300", "--seed", "5", *options]  # fmt: skip
+               "--practitioners", "300", "--seed", "5", "--lrm-vendors", str(LRM_VENDORS),
+               *options]  # fmt: skip
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -80,6 +89,17 @@ def demo(*options: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
                     pipe.close()
 
 
+def vendor_roots(line: str) -> list[str]:
+    """The LRM vendors' roots listed by the ready line."""
+    vendors = line.split("LRM vendors ", 1)[1]
+    return re.findall(r"(http://127\.0\.0\.1:\d+)/ \(", vendors)
+
+
+def samus_at(root: str) -> list[dict[str, object]]:
+    answer: list[dict[str, object]] = httpx.get(f"{root}/samus", trust_env=False).json()
+    return answer
+
+
 def finish(process: subprocess.Popen[str]) -> str:
     assert process.stderr is not None
     return process.stderr.read()
@@ -97,10 +117,10 @@ def test_demo_runs_the_journey_serves_the_api_by_token_and_stops_cleanly() -> No
         for url in (
             f"platform http://127.0.0.1:{port}/",
             f"PSC http://127.0.0.1:{port + 1}/",
-            f"LRM http://127.0.0.1:{port + 2}/appointments",
             f"editors http://127.0.0.1:{port + 101}-{port + 100 + EDITORS} ({EDITORS} +1 of yours)",
         ):
             assert url in line, line
+        assert vendor_roots(line) == [f"http://127.0.0.1:{port + 10 + i}" for i in range(4)]
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30, trust_env=False) as web:
             # the API is behind the regulator login: no token, no search
             assert web.get("/api/v1/search", params={"city": "Bordeaux"}).status_code == 401
@@ -131,19 +151,64 @@ def test_demo_runs_the_journey_serves_the_api_by_token_and_stops_cleanly() -> No
             editors = web.get("/api/v1/editors").json()
             assert editors[0]["base_url"] == f"http://127.0.0.1:{port + 101}/fhir"
             assert editors[-1]["name"] == "mine" and editors[-1]["base_url"] == mine
-            # the PSC discovery and the LRM answer on their ports
+            # the PSC discovery and the LRM vendors answer on their ports: 101 SAMUs between them
             issuer = f"http://127.0.0.1:{port + 1}/auth/realms/esante-wallet"
             psc = httpx.get(f"{issuer}/.well-known/openid-configuration", trust_env=False)
             assert psc.status_code == 200 and psc.json()["issuer"].endswith("esante-wallet")
-            assert (
-                httpx.get(f"http://127.0.0.1:{port + 2}/appointments", trust_env=False).json() == []
-            )
+            samus = [s for root in vendor_roots(line) for s in samus_at(root)]
+            assert len(samus) == 101 and not any(s["appointments"] for s in samus)
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
         stderr = finish(process)
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr, stderr
     assert "sasref demo: stopped" in stderr
+
+
+@pytest.mark.sockets
+async def test_a_samu_69_regulator_s_booking_appears_at_samu_69_s_lrm_only() -> None:
+    port = demo_base_port(EDITORS)
+    with demo("--port", str(port)) as (process, line):
+        assert line.startswith("sasref demo ready: platform"), (line, process.poll())
+        roots = vendor_roots(line)
+        where = {str(s["origin"]): root for root in roots for s in samus_at(root)}
+        sas = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(timeout=30, trust_env=False) as http:
+            browser = Browser(http)
+            # the médecin régulateur of SAMU 69 logs in at the SAS (fake PSC persona page)
+            await browser.login_with_psc(sas, "regulateur-69")
+            # a practitioner in Bordeaux: the message follows the regulator, not the place
+            results, _ = await browser.follow(f"{sas}/recherche?insee=33063")
+            links = slot_links(results.text)
+            assert links, results.text[:500]
+            page, url = await browser.follow(links[0])  # the editor's page, SSO
+            data = {**DEMO_PATIENT, "csrf_token": csrf_of(page.text)}
+            done, _ = await browser.follow(form_action(page.text, url), method="POST", data=data)
+            assert done.status_code == 200 and "Rendez-vous confirmé" in done.text
+            # editor outbox → INT_R03 → SAS → Hub → LRM, all in the demo's background tasks
+            lyon = f"{where['samu69']}/samu69/appointments"
+            for _ in range(100):
+                received = (await http.get(lyon)).json()
+                if received:
+                    break
+                await asyncio.sleep(0.2)
+            (appointment,) = received
+            assert appointment["appointment"]["regulator"]["regulatorEmail"].endswith(
+                "@samu69.example.test"
+            )
+            assert "samu69" in (await http.get(f"{where['samu69']}/samu69/")).text
+            await asyncio.sleep(0.5)  # would a second copy arrive elsewhere, it would be there
+            others = {
+                str(s["origin"]): s["received"]
+                for root in roots
+                for s in (await http.get(f"{root}/samus")).json()
+            }
+        assert others.pop("samu69") == 1
+        assert len(others) == 100 and set(others.values()) == {0}, others
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+        stderr = finish(process)
+    assert process.returncode == 0, stderr
 
 
 @pytest.mark.sockets
@@ -166,6 +231,13 @@ def test_demo_no_login_mode_serves_the_plain_ecosystem() -> None:
         stderr = finish(process)
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr, stderr
+
+
+@pytest.mark.parametrize("vendors", ["0", "21"])
+def test_an_impossible_number_of_lrm_vendors_is_a_usage_error(vendors: str) -> None:
+    from sasref.cli import main
+
+    assert main(["demo", "--lrm-vendors", vendors]) == 2
 
 
 @pytest.mark.sockets

@@ -171,7 +171,8 @@ def free_range(size: int) -> int:
         if base + size >= 65000:
             continue
         ok = True
-        for port in (base, base + 1, base + 2, base + 3, base + 101, base + 102, base + 501,
+        lrm_vendors = range(base + 10, base + 16)  # the 6 LRM vendors' ports
+        for port in (base, base + 1, base + 3, *lrm_vendors, base + 101, base + 102, base + 501,
                      base + 502):  # fmt: skip
             with socket.socket() as s:
                 try:

@@ -50,9 +50,13 @@ class Recorder:
         pass
 
 
-def appt(method: Method = Method.CREATE, status: str = "booked") -> AppointmentMessage:
+def appt(
+    method: Method = Method.CREATE,
+    status: str = "booked",
+    appointment_id: str = "2d2db05f-e2b0-4169-be8f-891806da2c74",
+) -> AppointmentMessage:
     return AppointmentMessage(
-        "2d2db05f-e2b0-4169-be8f-891806da2c74", method, format_hub_datetime(T0),
+        appointment_id, method, format_hub_datetime(T0),
         format_hub_datetime(T0 + timedelta(hours=1)), status,
     )  # fmt: skip
 
@@ -171,3 +175,23 @@ def test_json_outbox_round_trip(tmp_path: Any) -> None:
     reread = JsonFileOutbox(path)
     assert reread.get("k") == entry
     assert reread.find_by_distribution_id("d1") == entry
+    assert reread.open_entries() == [entry]
+
+
+async def test_the_publisher_works_on_open_entries_only() -> None:
+    """Acknowledged entries stay in the outbox (history) but drop out of what is flushed."""
+    publisher, transport, clock = await setup()
+    first = await publisher.submit(appt(), SAMU)
+    second = await publisher.submit(appt(appointment_id="6f1c2a4e-0000-4000-8000-0000000000b2"),
+                                    SAMU)  # fmt: skip
+    assert publisher.outbox.open_entries() == [first, second]
+    ack = build_ack(
+        transport.published[0]["distributionID"], sender_id=SAMU, recipient_id=SAS_CLIENT_ID,
+        internal_id="a", sent_at=T0, expires_at=T0,
+    )  # fmt: skip
+    await transport.handlers["fr.health.ptfsas.ack"](ack)
+    assert first.state is OutboxState.ACKED
+    assert publisher.outbox.open_entries() == [second]
+    assert publisher.outbox.entries() == [first, second]
+    clock.advance(timedelta(minutes=5))  # the ack timeout: only the open one is sent again
+    assert await publisher.flush() == 1 and len(transport.published) == 3
