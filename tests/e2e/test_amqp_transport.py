@@ -29,18 +29,15 @@ async def broker() -> AsyncIterator[tuple[str, str, AmqpHubDispatcher]]:
     url = amqp_url()
     tag = uuid.uuid4().hex[:8]
     exchange = f"hubsante-e2e-{tag}"
+    # Queues under a namespace of their own: other runs of the suite share this broker and
+    # would otherwise consume this test's fr.health.samu330.message.
     dispatcher = AmqpHubDispatcher(
         url, HubRouter(), SystemClock(), exchange=exchange,
-        dispatch_queue=f"dispatch-e2e-{tag}", purge=True,
+        dispatch_queue=f"dispatch-e2e-{tag}", purge=True, namespace=f"e{tag}.",
     )  # fmt: skip
     await dispatcher.start()
     yield url, exchange, dispatcher
-    await dispatcher.close()
-    connection = await aio_pika.connect(url)
-    async with connection:
-        channel = await connection.channel()
-        await channel.queue_delete(dispatcher.dispatch_queue)
-        await channel.exchange_delete(exchange)
+    await dispatcher.delete()
 
 
 async def test_queues_are_durable_and_named_like_the_hub(
@@ -63,7 +60,7 @@ async def test_failing_handler_gets_the_message_again(
     broker: tuple[str, str, AmqpHubDispatcher],
 ) -> None:
     url, exchange, dispatcher = broker
-    client = "fr.health.samu330"
+    client, ns = "fr.health.samu330", dispatcher.namespace
     await dispatcher.register(client)
     await dispatcher.register("fr.health.ptfsas")
     calls: list[dict[str, Any]] = []
@@ -76,8 +73,10 @@ async def test_failing_handler_gets_the_message_again(
         done.set()
 
     async with (
-        AmqpHubTransport(url, "fr.health.ptfsas", exchange=exchange) as sas,
-        AmqpHubTransport(url, client, exchange=exchange, redelivery_delay=0.05) as lrm,
+        AmqpHubTransport(url, "fr.health.ptfsas", exchange=exchange, namespace=ns) as sas,
+        AmqpHubTransport(
+            url, client, exchange=exchange, redelivery_delay=0.05, namespace=ns
+        ) as lrm,
     ):
         await lrm.consume(f"{client}.message", flaky)
         now = SystemClock().now()
@@ -98,7 +97,7 @@ async def test_non_json_is_rejected_not_redelivered(
     broker: tuple[str, str, AmqpHubDispatcher],
 ) -> None:
     url, exchange, dispatcher = broker
-    client = "fr.health.samu330"
+    client, ns = "fr.health.samu330", dispatcher.namespace
     await dispatcher.register(client)
     seen: list[dict[str, Any]] = []
 
@@ -109,12 +108,14 @@ async def test_non_json_is_rejected_not_redelivered(
     async with connection:
         channel = await connection.channel()
         await channel.default_exchange.publish(
-            aio_pika.Message(b"garbage"), routing_key=f"{client}.message"
+            aio_pika.Message(b"garbage"), routing_key=f"{ns}{client}.message"
         )
-        async with AmqpHubTransport(url, client, exchange=exchange) as lrm:
+        async with AmqpHubTransport(url, client, exchange=exchange, namespace=ns) as lrm:
             await lrm.consume(f"{client}.message", handler)
             for _ in range(50):
-                queue = await channel.declare_queue(f"{client}.message", durable=True, passive=True)
+                queue = await channel.declare_queue(
+                    f"{ns}{client}.message", durable=True, passive=True
+                )
                 if queue.declaration_result.message_count == 0:
                     break
                 await asyncio.sleep(0.1)
@@ -146,7 +147,7 @@ async def test_reconnects_and_keeps_consuming_after_a_cut(
     broker: tuple[str, str, AmqpHubDispatcher],
 ) -> None:
     url, exchange, dispatcher = broker
-    client = "fr.health.samu330"
+    client, ns = "fr.health.samu330", dispatcher.namespace
     await dispatcher.register(client)
     await dispatcher.register("fr.health.ptfsas")
     tag = f"sasref-reconnect-{uuid.uuid4().hex[:8]}"
@@ -156,10 +157,11 @@ async def test_reconnects_and_keeps_consuming_after_a_cut(
         received.append(doc)
 
     lrm = AmqpHubTransport(
-        url, client, exchange=exchange,
+        url, client, exchange=exchange, namespace=ns,
         connect_kwargs={"client_properties": {"connection_name": tag}},
     )  # fmt: skip
-    async with lrm, AmqpHubTransport(url, "fr.health.ptfsas", exchange=exchange) as sas:
+    sas = AmqpHubTransport(url, "fr.health.ptfsas", exchange=exchange, namespace=ns)
+    async with lrm, sas:
         await lrm.consume(f"{client}.message", handler)
         closed = await asyncio.to_thread(_close_connections_named, tag)
         assert closed == 1
