@@ -31,7 +31,12 @@ import logging
 from collections.abc import Callable
 
 from sasref.appointments.service import Accepted
-from sasref.lrm.from_fhir import LrmContext, appointment_message, effector_idnps
+from sasref.lrm.from_fhir import (
+    LrmContext,
+    appointment_message,
+    effector_idnps,
+    structure_participant,
+)
 from sasref.lrm.messages import (
     AppointmentMessage,
     Method,
@@ -83,6 +88,8 @@ class LrmForwarder:
         idnps = effector_idnps(accepted.appointment.resource)
         if idnps and self.practitioner_lookup is not None:
             practitioner, organization = self.practitioner_lookup(idnps)
+        if organization is None:
+            organization = structure_participant(accepted.appointment.resource)
         return LrmContext(
             regulator=regulator_info(accepted.regulator),
             practitioner=practitioner,

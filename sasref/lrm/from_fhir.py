@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from sasref.fhir.datetimes import parse_datetime
-from sasref.fhir.systems import IDNPS_SYSTEM
+from sasref.fhir.systems import IDNPS_SYSTEM, IDNST_SYSTEM
 from sasref.lrm.messages import (
     AppointmentMessage,
     Method,
@@ -71,6 +71,21 @@ def effector_idnps(resource: dict[str, Any]) -> str | None:
             value = ident.get("value")
             if isinstance(value, str) and value:
                 return value
+    return None
+
+
+def structure_participant(resource: dict[str, Any]) -> OrganizationInfo | None:
+    """The first participant that is a structure known by FINESS (``1…``) or SIRET (``3…``),
+    with its ``display`` as the name: the ``organization`` block when no practitioner brings
+    one (an orientation to an MSP, a centre de santé, a CPTS or an SOS association)."""
+    for participant in resource.get("participant") or []:
+        actor = participant.get("actor") if isinstance(participant, dict) else None
+        ident = actor.get("identifier") if isinstance(actor, dict) else None
+        if not isinstance(ident, dict) or ident.get("system") != IDNST_SYSTEM:
+            continue
+        value, name = ident.get("value"), actor.get("display") if actor else None
+        if isinstance(value, str) and value[:1] in ("1", "3") and isinstance(name, str) and name:
+            return OrganizationInfo(value, name)
     return None
 
 

@@ -232,5 +232,10 @@ async def test_each_kind_of_recipient_reaches_the_lrm_with_its_category(
     assert by_category["PS"]["practitioner"]["rppsId"] == own.id
     assert by_category["CPTS"]["practitioner"]["lastName"] == member.family
     assert "practitioner" not in by_category["MSP"]
+    # a structure recipient is the message's organization (digest §5.4: the structure of the
+    # appointment when the PS is unknown)
+    assert by_category["MSP"]["organization"] == {"organizationId": msp.id, "name": msp.name}
+    assert by_category["CDS"]["organization"] == {"organizationId": cds.id, "name": cds.name}
+    assert by_category["SOS"]["organization"] == {"organizationId": sos.siret, "name": sos.name}
     # the API token stands for a script, not a person: the default SAMU, its own name
     assert by_category["SOS"]["regulator"]["regulatorEmail"] == "api@sas.test"
