@@ -1,6 +1,6 @@
 """Servers in a child process, for the benchmarks that must not measure the server's CPU.
 
-The parent starts ``python -m <module> <flag>``; the child starts listening, prints its port on
+The parent starts ``python -m <module> <args>``; the child starts listening, prints its port on
 one line and serves until its stdin closes (the bench ended, or died) or a time bound passes.
 """
 
@@ -17,10 +17,10 @@ _REPO = Path(__file__).resolve().parents[1]
 
 
 @asynccontextmanager
-async def child_server(module: str, flag: str, *, start_bound: float) -> AsyncIterator[int]:
-    """Run ``python -m module flag`` from the repository; yield the port it prints."""
+async def child_server(module: str, *args: str, start_bound: float) -> AsyncIterator[int]:
+    """Run ``python -m module *args`` from the repository; yield the port it prints."""
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", module, flag,
+        sys.executable, "-m", module, *args,
         cwd=_REPO,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
@@ -30,7 +30,7 @@ async def child_server(module: str, flag: str, *, start_bound: float) -> AsyncIt
         async with asyncio.timeout(start_bound):
             line = await child.stdout.readline()
         if not line.strip().isdigit():
-            raise RuntimeError(f"{module} {flag}: no port printed (got {line!r})")
+            raise RuntimeError(f"{module} {' '.join(args)}: no port printed (got {line!r})")
         yield int(line)
     finally:
         if child.stdin is not None:
