@@ -273,7 +273,7 @@ async def _throughput_two_processes(
     async with fleet as fleet_port:
         ecosystem = _ecosystem()  # same seed and clock: the same editors as the child's
         infos = [s.info() for s in ecosystem.socket_editors("127.0.0.1", fleet_port)]
-        async with fanout_http_client(timeout=httpx.Timeout(30.0)) as editors:
+        async with fanout_http_client() as editors:
             platform = create_platform(ecosystem.platform_settings(editors, infos))
             transport = httpx.ASGITransport(app=platform)
             async with httpx.AsyncClient(
