@@ -12,6 +12,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 _REPO = Path(__file__).resolve().parents[1]
 
@@ -58,3 +59,25 @@ async def serve_until_stdin_closes(port: int, bound: float) -> None:
             await closed.wait()
     except TimeoutError:
         pass
+
+
+async def serve_app_until_stdin_closes(app: Any, bound: float) -> None:
+    """Child side: ``app`` (ASGI) on a uvicorn loopback port, announced as above, until stdin's
+    EOF or ``bound`` seconds."""
+    import uvicorn
+
+    from mocks.serving import QuietServer, bound_port, listening_socket
+
+    sock = listening_socket("127.0.0.1", 0)
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    server = QuietServer(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            raise RuntimeError("uvicorn did not start")
+        await asyncio.sleep(0.01)
+    try:
+        await serve_until_stdin_closes(bound_port(sock), bound)
+    finally:
+        server.should_exit = True
+        await task

@@ -58,7 +58,7 @@ from urllib.parse import parse_qsl
 import httpx
 
 from bench._caches import forget_reader_caches
-from bench._child import child_server, serve_until_stdin_closes
+from bench._child import child_server, serve_app_until_stdin_closes, serve_until_stdin_closes
 from sasref import eventloop
 from sasref.aggregator import (
     Aggregator,
@@ -112,10 +112,6 @@ async def _serve_editors() -> None:
     ``GET /{latency ms}/e{i}/fhir/Slot?...`` waits the latency, then answers editor i's
     searchset (built once per distinct query, then served as bytes: the editor's own CPU is not
     what the fan-out rows measure, and it is spent on the other core anyway)."""
-    import uvicorn
-
-    from mocks.serving import QuietServer, bound_port, listening_socket
-
     editors = [_bench_editor(i) for i in range(MAX_EDITORS)]
     cache: dict[tuple[str, bytes], bytes] = {}
 
@@ -141,19 +137,7 @@ async def _serve_editors() -> None:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    sock = listening_socket("127.0.0.1", 0)
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
-    server = QuietServer(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if task.done():
-            raise RuntimeError("uvicorn did not start")
-        await asyncio.sleep(0.01)
-    try:
-        await serve_until_stdin_closes(bound_port(sock), FANOUT_BOUND)
-    finally:
-        server.should_exit = True
-        await task
+    await serve_app_until_stdin_closes(app, FANOUT_BOUND)
 
 
 async def _fanout_ratio(

@@ -40,7 +40,7 @@ from typing import Any
 import aiohttp
 import httpx
 
-from bench._child import child_server, serve_until_stdin_closes
+from bench._child import child_server, serve_app_until_stdin_closes
 from sasref import eventloop
 from sasref.aggregator import fanout_http_client
 
@@ -87,10 +87,6 @@ async def _serve() -> None:
     """Child process: one ASGI app answering every GET with the same bytes and every POST with a
     small 201; prints its port, exits when its stdin closes (the bench ended or died) or after a
     bound."""
-    import uvicorn
-
-    from mocks.serving import QuietServer, bound_port, listening_socket
-
     body = _body()
     headers = [(b"content-type", b"application/fhir+json"), (b"content-length", b"%d" % len(body))]
     created = b'{"resourceType": "OperationOutcome", "issue": []}'
@@ -112,19 +108,7 @@ async def _serve() -> None:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    sock = listening_socket("127.0.0.1", 0)
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
-    server = QuietServer(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if task.done():
-            raise RuntimeError("uvicorn did not start")
-        await asyncio.sleep(0.01)
-    try:
-        await serve_until_stdin_closes(bound_port(sock), START_BOUND + 8 * RUN_BOUND)
-    finally:
-        server.should_exit = True
-        await task
+    await serve_app_until_stdin_closes(app, START_BOUND + 8 * RUN_BOUND)
 
 
 # -- the contenders: each yields one ``Send`` ------------------------------------------------------
