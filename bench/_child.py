@@ -1,6 +1,6 @@
 """Servers in a child process, for the benchmarks that must not measure the server's CPU.
 
-The parent starts ``python -m <module> <flag>``; the child starts listening, prints its port on
+The parent starts ``python -m <module> <args>``; the child starts listening, prints its port on
 one line and serves until its stdin closes (the bench ended, or died) or a time bound passes.
 """
 
@@ -12,15 +12,16 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 _REPO = Path(__file__).resolve().parents[1]
 
 
 @asynccontextmanager
-async def child_server(module: str, flag: str, *, start_bound: float) -> AsyncIterator[int]:
-    """Run ``python -m module flag`` from the repository; yield the port it prints."""
+async def child_server(module: str, *args: str, start_bound: float) -> AsyncIterator[int]:
+    """Run ``python -m module *args`` from the repository; yield the port it prints."""
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", module, flag,
+        sys.executable, "-m", module, *args,
         cwd=_REPO,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
@@ -30,7 +31,7 @@ async def child_server(module: str, flag: str, *, start_bound: float) -> AsyncIt
         async with asyncio.timeout(start_bound):
             line = await child.stdout.readline()
         if not line.strip().isdigit():
-            raise RuntimeError(f"{module} {flag}: no port printed (got {line!r})")
+            raise RuntimeError(f"{module} {' '.join(args)}: no port printed (got {line!r})")
         yield int(line)
     finally:
         if child.stdin is not None:
@@ -58,3 +59,25 @@ async def serve_until_stdin_closes(port: int, bound: float) -> None:
             await closed.wait()
     except TimeoutError:
         pass
+
+
+async def serve_app_until_stdin_closes(app: Any, bound: float) -> None:
+    """Child side: ``app`` (ASGI) on a uvicorn loopback port, announced as above, until stdin's
+    EOF or ``bound`` seconds."""
+    import uvicorn
+
+    from mocks.serving import QuietServer, bound_port, listening_socket
+
+    sock = listening_socket("127.0.0.1", 0)
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    server = QuietServer(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            raise RuntimeError("uvicorn did not start")
+        await asyncio.sleep(0.01)
+    try:
+        await serve_until_stdin_closes(bound_port(sock), bound)
+    finally:
+        server.should_exit = True
+        await task

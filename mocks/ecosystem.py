@@ -61,7 +61,12 @@ from mocks.serving import (
     listening_socket,
     rebase_shard,
 )
-from sasref.aggregator import DEFAULT_CALL_DEADLINE, DEFAULT_OVERALL_DEADLINE, fanout_http_client
+from sasref.aggregator import (
+    DEFAULT_CALL_DEADLINE,
+    DEFAULT_OVERALL_DEADLINE,
+    FanOutHttp,
+    fanout_http_client,
+)
 from sasref.clock import PARIS, Clock, SystemClock
 from sasref.directory import Directory
 from sasref.directory.model import AgendaKind, EditorInfo
@@ -239,9 +244,13 @@ class Running:
     editors: list[EditorInfo]
     servers: ServerSet = field(default_factory=ServerSet)
     tls: FleetTls | None = None
+    #: The platform's client to the fleet, closed once the servers have stopped.
+    editors_client: FanOutHttp | None = None
 
     async def stop(self) -> None:
         await self.servers.stop()
+        if self.editors_client is not None:
+            await self.editors_client.aclose()
 
 
 class Ecosystem:
@@ -299,7 +308,7 @@ class Ecosystem:
             state.behaviour = state.behaviour.merged(patch)
 
     def platform_settings(
-        self, http_client: httpx.AsyncClient, editors: Iterable[EditorInfo]
+        self, http_client: httpx.AsyncClient | FanOutHttp, editors: Iterable[EditorInfo]
     ) -> PlatformSettings:
         return PlatformSettings(
             directory=self.directory,
@@ -315,7 +324,9 @@ class Ecosystem:
             overall_deadline=self.overall_deadline,
         )
 
-    def _platform(self, editors_client: httpx.AsyncClient, infos: list[EditorInfo]) -> FastAPI:
+    def _platform(
+        self, editors_client: httpx.AsyncClient | FanOutHttp, infos: list[EditorInfo]
+    ) -> FastAPI:
         """The platform app; its SAS agenda is the population's (in memory)."""
         return create_platform(self.platform_settings(editors_client, infos))
 
@@ -373,7 +384,7 @@ class Ecosystem:
             fleet = FleetApp(self._editors.values())
             fleet_ssl = tls.server_context() if tls is not None else None
             client_tls: dict[str, Any] = {} if tls is None else {"verify": tls.client_context()}
-            editors_client = fanout_http_client(timeout=httpx.Timeout(30.0), **client_tls)
+            editors_client = fanout_http_client(call_deadline=self.call_deadline, **client_tls)
             infos = [s.info() for s in settings]
             self.platform = self._platform(editors_client, infos)
         except BaseException:
@@ -385,6 +396,7 @@ class Ecosystem:
             fleet_url=f"{'https' if tls else 'http'}://{host}:{fleet_port}/",
             editors=[*infos, *self.extra_editors],
             tls=tls,
+            editors_client=editors_client,
         )
         running.servers.start(
             "fleet", fleet, sockets["fleet"], lifespan="on", ssl_context=fleet_ssl

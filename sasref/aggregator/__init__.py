@@ -2,7 +2,8 @@
 
 * :mod:`.registry` — the editors and the learned practitioner → editor mapping, batches of 25;
 * :mod:`.client` — the concurrent calls with per-call and overall deadlines (I/O);
-* :mod:`.transport` — the HTTP/1.1 keep-alive transport those calls go through;
+* :mod:`.http` — what those calls need from HTTP, and its httpx implementation (in process);
+* :mod:`.sockets` — its aiohttp implementation, the platform's client on real sockets;
 * :mod:`.offers` / :mod:`.walk` — the tolerant reading of each answer;
 * :mod:`.outcome` — what happened at each editor;
 * :mod:`.window` / :mod:`.consolidate` — slots by day for a card (pure).
@@ -14,12 +15,11 @@ from sasref.aggregator.client import (
     DEFAULT_CALL_DEADLINE,
     DEFAULT_OVERALL_DEADLINE,
     Aggregator,
-    FanOutClient,
     FanOutRequest,
     FanOutResult,
-    fanout_http_client,
 )
 from sasref.aggregator.consolidate import CardSlots, DaySlots, OfferIndex, SlotItem, with_origin
+from sasref.aggregator.http import FanOutAnswer, FanOutHttp, HttpxFanOut
 from sasref.aggregator.offers import BundleReading, SlotOffer, read_bundle
 from sasref.aggregator.outcome import EditorOutcome, EditorSummary, OutcomeStatus, summarize
 from sasref.aggregator.registry import (
@@ -29,7 +29,7 @@ from sasref.aggregator.registry import (
     batches,
     parse_editor_option,
 )
-from sasref.aggregator.transport import FanOutTransport
+from sasref.aggregator.sockets import AiohttpFanOut, fanout_http_client
 from sasref.aggregator.window import SearchWindow
 
 __all__ = [
@@ -37,16 +37,18 @@ __all__ = [
     "DEFAULT_OVERALL_DEADLINE",
     "MAX_IDS_PER_CALL",
     "Aggregator",
+    "AiohttpFanOut",
     "BundleReading",
     "CardSlots",
     "DaySlots",
     "EditorOutcome",
     "EditorRegistry",
     "EditorSummary",
-    "FanOutClient",
+    "FanOutAnswer",
+    "FanOutHttp",
     "FanOutRequest",
     "FanOutResult",
-    "FanOutTransport",
+    "HttpxFanOut",
     "OfferIndex",
     "OutcomeStatus",
     "Routing",

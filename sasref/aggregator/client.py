@@ -8,14 +8,15 @@ never hides another editor's slots. Whatever happens, each call yields an
 
 This module is the thin I/O adapter: reading the answers (tolerant profile check and Bundle
 walking) lives in :mod:`sasref.aggregator.offers`, routing in :mod:`sasref.aggregator.registry`.
-The client takes an injected :class:`httpx.AsyncClient` (in-process mounts or real sockets).
+The HTTP is injected: a :class:`~sasref.aggregator.http.FanOutHttp` (the platform's default,
+:func:`sasref.aggregator.sockets.fanout_http_client`, is aiohttp on real sockets) or any
+:class:`httpx.AsyncClient` (in-process mounts, tests, notebooks), see :mod:`.http`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import ssl
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,10 +25,10 @@ from typing import Any
 import httpx
 import orjson
 
+from sasref.aggregator.http import FanOutHttp, as_fanout_http
 from sasref.aggregator.offers import BundleReading, SlotOffer, read_bundle
 from sasref.aggregator.outcome import MAX_MESSAGES, EditorOutcome, OutcomeStatus
 from sasref.aggregator.registry import MAX_IDS_PER_CALL, EditorRegistry, Routing, batches
-from sasref.aggregator.transport import CertTypes, FanOutTransport
 from sasref.aggregator.window import SearchWindow
 from sasref.clock import Clock, SystemClock
 from sasref.directory.model import EditorInfo
@@ -40,90 +41,6 @@ DEFAULT_OVERALL_DEADLINE = 8.0
 
 _ACCEPT = "application/fhir+json, application/json+fhir;q=0.9, application/json;q=0.8"
 _ACCEPT_HEADERS = {"Accept": _ACCEPT}
-
-
-class FanOutClient(httpx.AsyncClient):
-    """An :class:`httpx.AsyncClient` whose plain sends go straight to its transport.
-
-    The fan-out sends thousands of independent GETs a minute and reads each answer whole; it
-    needs none of the client's per-response machinery: editors answer FHIR searches, so no
-    redirects are followed, no auth flow runs (the SAS authenticates by mTLS, in the TLS
-    context) and **no cookie is kept** — a cookie set by one editor's answer would otherwise be
-    parsed (through :mod:`urllib.request` objects, a large share of the per-call CPU) and
-    stored for nothing. A send that needs that machinery (``stream=True``, redirects, an auth,
-    event hooks, mounts) takes :meth:`httpx.AsyncClient.send` unchanged.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._direct: httpx.AsyncBaseTransport | None = (
-            kwargs.get("transport") if not kwargs.get("mounts") else None
-        )
-
-    async def send(
-        self,
-        request: httpx.Request,
-        *,
-        stream: bool = False,
-        auth: Any = httpx.USE_CLIENT_DEFAULT,
-        follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
-    ) -> httpx.Response:
-        plain = (
-            self._direct is not None
-            and not stream
-            and auth is httpx.USE_CLIENT_DEFAULT
-            and self.auth is None
-            and not (self.follow_redirects if follow_redirects is httpx.USE_CLIENT_DEFAULT
-                     else follow_redirects)
-            and not any(self.event_hooks.values())
-        )  # fmt: skip
-        if not plain or self._direct is None:
-            return await super().send(
-                request, stream=stream, auth=auth, follow_redirects=follow_redirects
-            )
-        if self.is_closed:
-            raise RuntimeError("Cannot send a request, as the client has been closed.")
-        if "timeout" not in request.extensions:
-            request.extensions = {**request.extensions, "timeout": self.timeout.as_dict()}
-        response = await self._direct.handle_async_request(request)
-        response.request = request
-        try:
-            await response.aread()
-        except BaseException:
-            await response.aclose()
-            raise
-        return response
-
-
-#: Client arguments that configure the transport: with any of them, httpx's own transport.
-_TRANSPORT_CHOICES = frozenset({"transport", "mounts", "proxy", "http2", "http1", "limits"})
-
-
-def fanout_http_client(
-    *,
-    call_deadline: float = DEFAULT_CALL_DEADLINE,
-    verify: ssl.SSLContext | bool | str = True,
-    cert: CertTypes | None = None,
-    **kwargs: Any,
-) -> FanOutClient:
-    """A :class:`FanOutClient` fit for the fan-out: on a :class:`FanOutTransport` (HTTP/1.1
-    keep-alive, no cap on concurrent connections: the deadlines bound them), a transport
-    timeout just above the per-call deadline, no proxy/netrc lookups from the environment.
-
-    ``verify`` (CA file or context) and ``cert`` (the SAS client certificate, for mTLS) go to
-    the transport; ``kwargs`` to :class:`httpx.AsyncClient`. With ``transport``, ``mounts``,
-    ``proxy``, ``http2``, ``http1`` or ``limits``, the client uses that (or httpx's own)
-    transport instead (tests inject in-process transports this way).
-    """
-    kwargs.setdefault("timeout", httpx.Timeout(call_deadline + 1))
-    kwargs.setdefault("trust_env", False)
-    if _TRANSPORT_CHOICES.isdisjoint(kwargs):
-        kwargs["transport"] = FanOutTransport(
-            verify=verify, cert=cert, trust_env=kwargs["trust_env"]
-        )
-    elif verify is not True or cert is not None:
-        raise ValueError("verify/cert configure the fan-out transport, not a given transport")
-    return FanOutClient(**kwargs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +82,7 @@ class Aggregator:
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: httpx.AsyncClient | FanOutHttp,
         registry: EditorRegistry,
         *,
         clock: Clock | None = None,
@@ -176,6 +93,7 @@ class Aggregator:
         if call_deadline <= 0 or overall_deadline <= 0:
             raise ValueError("deadlines must be positive")
         self.http = http
+        self._fetch = as_fanout_http(http)
         self.registry = registry
         self.clock: Clock = clock or SystemClock()
         self.call_deadline = call_deadline
@@ -282,24 +200,23 @@ class Aggregator:
 
         try:
             async with asyncio.timeout(budget):
-                response = await self.http.get(url, headers=_ACCEPT_HEADERS)
-                body = await response.aread()
+                answer = await self._fetch.get(url, _ACCEPT_HEADERS)
         except TimeoutError:
             message = f"no answer within {budget:.1f} s"
             return outcome(OutcomeStatus.TIMEOUT, messages=(message,)), None
         except httpx.HTTPError as exc:
             return outcome(OutcomeStatus.TRANSPORT_ERROR, messages=(type(exc).__name__,)), None
-        if not 200 <= response.status_code < 300:
+        if not 200 <= answer.status < 300:
             return (
                 outcome(
                     OutcomeStatus.HTTP_ERROR,
-                    http_status=response.status_code,
-                    messages=_outcome_messages(body),
+                    http_status=answer.status,
+                    messages=_outcome_messages(answer.body),
                 ),
                 None,
             )
         try:
-            document = _loads(body)
+            document = _loads(answer.body)
         except (ValueError, UnicodeDecodeError) as exc:
             return outcome(OutcomeStatus.INVALID_JSON, messages=(str(exc)[:200],)), None
         try:
@@ -313,7 +230,7 @@ class Aggregator:
             return (
                 outcome(
                     OutcomeStatus.INVALID_FHIR,
-                    http_status=response.status_code,
+                    http_status=answer.status,
                     violations=reading.violations,
                     messages=reading.messages[:MAX_MESSAGES],
                 ),
@@ -326,7 +243,7 @@ class Aggregator:
         return (
             outcome(
                 status,
-                http_status=response.status_code,
+                http_status=answer.status,
                 slots=len(reading.offers),
                 violations=reading.violations,
                 messages=reading.messages[:MAX_MESSAGES],
@@ -377,8 +294,6 @@ __all__ = [
     "DEFAULT_CALL_DEADLINE",
     "DEFAULT_OVERALL_DEADLINE",
     "Aggregator",
-    "FanOutClient",
     "FanOutRequest",
     "FanOutResult",
-    "fanout_http_client",
 ]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from sasref.aggregator import DEFAULT_CALL_DEADLINE, DEFAULT_OVERALL_DEADLINE
+from sasref.aggregator import DEFAULT_CALL_DEADLINE, DEFAULT_OVERALL_DEADLINE, FanOutHttp
 from sasref.clock import Clock, SystemClock
 from sasref.directory.model import EditorInfo
 
@@ -36,10 +36,12 @@ class PlatformSettings:
     """Configuration of :func:`sasref.platform.create_app`.
 
     ``directory`` is the national directory to search (built by the caller, e.g. from the mock
-    population); ``http_client`` the transport to the editors (an in-process fleet, or ``None``
-    for a real client created by the app); ``database_url`` ``None`` means the SQLite default of
-    :mod:`sasref.storage`. ``lrm_origins`` ``None`` means one SAMU per département. ``agendas``
-    ``None`` reads the SAS agendas from the database.
+    population); ``http_client`` the client to the editors: an ``httpx.AsyncClient`` (e.g. on an
+    in-process fleet) or a :class:`~sasref.aggregator.FanOutHttp`, ``None`` for the aiohttp
+    socket client :func:`~sasref.aggregator.fanout_http_client` made and closed by the app;
+    ``database_url`` ``None`` means the SQLite default of :mod:`sasref.storage`.
+    ``lrm_origins`` ``None`` means one SAMU per département. ``agendas`` ``None`` reads the SAS
+    agendas from the database.
 
     ``editors`` are the configured editors (settings, ``--editor``); the platform adds those saved
     in the database by ``POST /api/v1/editors``, the configuration winning on a name clash.
@@ -55,7 +57,7 @@ class PlatformSettings:
     call_deadline: float = DEFAULT_CALL_DEADLINE
     overall_deadline: float = DEFAULT_OVERALL_DEADLINE
     validate_answers: bool = True
-    http_client: httpx.AsyncClient | None = None
+    http_client: httpx.AsyncClient | FanOutHttp | None = None
     lrm_origins: frozenset[str] | None = None
     page_size: int = 5
     title: str = "SAS — recherche de disponibilités"

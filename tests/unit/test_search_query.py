@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sasref.clock import PARIS
 from sasref.fhir.systems import IDNPS_SYSTEM, IDNST_SYSTEM
@@ -16,6 +18,7 @@ from sasref.search import (
     parse_schedule_query,
     parse_slot_query,
 )
+from sasref.search.query import quote_value
 
 GE = datetime(2024, 6, 12, 16, 20, tzinfo=PARIS)
 LE = datetime(2024, 6, 15, 16, 20, tzinfo=PARIS)
@@ -253,3 +256,8 @@ def test_sos_accepts_25_sirets_and_refuses_slot_parameters() -> None:
 def test_accepted_format_spellings() -> None:
     for fmt in ("json", "application/fhir+json", "application/fhir json", "application/json+fhir"):
         assert parse_slot_query([*_base(), ("_format", fmt)]).format is not None
+
+
+@given(st.text() | st.text(alphabet="|+:,-.~_ /%aZ09é"))
+def test_quote_value_is_urllib_quote(value: str) -> None:
+    assert quote_value(value) == quote(value, safe=":,")
