@@ -11,11 +11,19 @@ from typing import Final
 
 from sasref.conformance.model import CheckSpec
 
-__all__ = ["CHECKS", "GROUPS", "SEARCH_USE_CASES", "check"]
+__all__ = ["CHECKS", "GROUPS", "GROUP_TITLES", "SEARCH_USE_CASES", "check"]
 
 SEARCH_USE_CASES: Final = ("ps", "cpts", "sos")
-#: Report order of the groups.
-GROUPS: Final = ("metadata", "ps", "cpts", "sos", "accounts", "tls")
+#: The groups, in report order, with the IG's names of their flows.
+GROUP_TITLES: Final = {
+    "metadata": "CapabilityStatement (GET /metadata)",
+    "ps": "INT_R01 — PS à titre individuel (GET Slot)",
+    "cpts": "INT_R04 — CPTS (GET Slot)",
+    "sos": "SOS Médecins (GET Schedule)",
+    "accounts": "INT_R02 — comptes régulateurs (POST/PUT Practitioner)",
+    "tls": "TLS / mTLS",
+}
+GROUPS: Final = tuple(GROUP_TITLES)
 _SEARCH_REQUIREMENT = {"ps": "sas-search-ps", "cpts": "sas-search-cpts", "sos": "sas-search-sos"}
 _ALL = frozenset(SEARCH_USE_CASES)
 _SLOTS = frozenset({"ps", "cpts"})

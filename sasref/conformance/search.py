@@ -327,14 +327,25 @@ def self_link_present(bundle: dict[str, Any]) -> bool:
                for link in (links if isinstance(links, list) else []))  # fmt: skip
 
 
-def _id_one(ctx: _Context) -> CheckResult:
-    check_id = ctx.id("id-one")
+def _with_basic(ctx: _Context, name: str) -> tuple[Answer, Answer] | CheckResult:
+    """The IG query's answer and step ``name``'s, or the verdict when either is missing."""
+    check_id = ctx.id(name)
     basic = _basic(ctx, check_id)
     if isinstance(basic, CheckResult):
         return basic
-    ex, answer = ctx.exchanges["id-one"], ctx.answers.get("id-one")
+    ex, answer = ctx.exchanges[name], ctx.answers.get(name)
     if answer is None:
         return judged(check_id, Verdict.FAIL, ex.describe_searchset(), [ex.evidence()])
+    return basic, answer
+
+
+def _id_one(ctx: _Context) -> CheckResult:
+    check_id = ctx.id("id-one")
+    pair = _with_basic(ctx, "id-one")
+    if isinstance(pair, CheckResult):
+        return pair
+    basic, answer = pair
+    ex = answer.exchange
     if len(ctx.plan.ids) > 1 and basic.problems("orphan-slot", "unresolved-reference"):
         return judged(check_id, Verdict.SKIP, "the IG query's answer does not tie its Slots to "
                       f"their owners (see {ctx.id('references')})")  # fmt: skip
@@ -377,12 +388,11 @@ def _refused(ctx: _Context, name: str) -> CheckResult:
 
 def _include_none(ctx: _Context) -> CheckResult:
     check_id = ctx.id("include-none")
-    basic = _basic(ctx, check_id)
-    if isinstance(basic, CheckResult):
-        return basic
-    ex, answer = ctx.exchanges["include-none"], ctx.answers.get("include-none")
-    if answer is None:
-        return judged(check_id, Verdict.FAIL, ex.describe_searchset(), [ex.evidence()])
+    pair = _with_basic(ctx, "include-none")
+    if isinstance(pair, CheckResult):
+        return pair
+    basic, answer = pair
+    ex = answer.exchange
     target = answer.target
     want, got = basic.keys(target), answer.keys(target)
     others = answer.keys() - got

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from mocks.editor.sample import RPPS_A, RPPS_B, SIRET_SOS, sample_shard
@@ -46,12 +47,20 @@ async def _execute(net: MockNetwork, *argv: str) -> int:
 IDS = ("--rpps", f"{RPPS_A},{RPPS_B}", "--siret", SIRET_SOS)
 
 
-async def test_exit_0_and_a_readable_table(
+async def test_exit_0_a_readable_table_and_no_write(
     net: MockNetwork, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert await _execute(net, BASE, *IDS) == 0
+    methods: list[str] = []
+
+    async def record(request: httpx.Request) -> None:
+        methods.append(request.method)
+
+    net.client.event_hooks["request"].append(record)
+    assert await _execute(net, BASE, *IDS, "--use-case", "all") == 0
     out = capsys.readouterr().out
     assert "INT_R01" in out and "ps.total" in out and "— PASS" in out
+    assert "accounts" in out and "--accounts" in out  # INT_R02 skipped, saying why
+    assert len(methods) > 40 and set(methods) == {"GET"}
 
 
 async def test_exit_1_names_the_failing_check_in_every_format(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from html import escape
 
-from sasref.conformance.catalog import GROUPS
+from sasref.conformance.catalog import GROUP_TITLES, GROUPS
 from sasref.conformance.model import CheckResult, Report, Verdict
 from sasref.conformance.reports import is_warning
 from sasref.conformance.requirements import REQUIREMENTS
@@ -16,14 +16,6 @@ __all__ = ["html_report"]
 
 _LABELS = {Verdict.PASS: "réussi", Verdict.FAIL: "échec", Verdict.SKIP: "non testé",
            Verdict.ERROR: "erreur"}  # fmt: skip
-_GROUPS = {
-    "metadata": "CapabilityStatement (/metadata)",
-    "ps": "INT_R01 — PS à titre individuel",
-    "cpts": "INT_R04 — CPTS",
-    "sos": "SOS Médecins",
-    "accounts": "INT_R02 — comptes régulateurs",
-    "tls": "TLS et mTLS",
-}
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:72rem;color:#1d1d1f;
 padding:0 1rem}
@@ -90,7 +82,7 @@ def html_report(report: Report) -> str:
         rows = [r for r in report.results if r.check.group == group]
         if rows:
             body = "".join(_row(r, report.strict) for r in rows)
-            sections.append(f"<h2>{escape(_GROUPS[group])}</h2><table><tr><th>résultat</th>"
+            sections.append(f"<h2>{escape(GROUP_TITLES[group])}</h2><table><tr><th>résultat</th>"
                             f"<th>vérification</th><th>détail</th><th>exigences</th></tr>"
                             f"{body}</table>")  # fmt: skip
     items = "".join(f"<li>{escape(n)}</li>" for n in report.notes)

@@ -7,22 +7,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from sasref.conformance.catalog import GROUPS
+from sasref.conformance.catalog import GROUP_TITLES, GROUPS
 from sasref.conformance.model import CheckResult, Report, Verdict
 from sasref.conformance.reports import fails_run, is_warning
 
-__all__ = ["GROUP_TITLES", "print_report"]
+__all__ = ["print_report"]
 
 _STYLE = {Verdict.PASS: "green", Verdict.FAIL: "bold red", Verdict.SKIP: "dim",
           Verdict.ERROR: "bold magenta"}  # fmt: skip
-GROUP_TITLES = {
-    "metadata": "CapabilityStatement (GET /metadata)",
-    "ps": "INT_R01 — PS à titre individuel (GET Slot)",
-    "cpts": "INT_R04 — CPTS (GET Slot)",
-    "sos": "SOS Médecins (GET Schedule)",
-    "accounts": "INT_R02 — regulator accounts (POST/PUT Practitioner)",
-    "tls": "TLS and mTLS",
-}
 
 
 def _verdict(result: CheckResult, strict: bool) -> Text:
