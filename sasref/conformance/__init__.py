@@ -5,7 +5,8 @@ Organised like the ANS's Inferno test kit (style anchors §4, lesson 10): checks
 as data (:class:`Report`: verdict, a message naming the bad value, evidence).
 
 * :mod:`.plan`, :mod:`.accounts` — the requests, planned (pure);
-* :mod:`.searchset`, :mod:`.search`, :mod:`.metadata`, :mod:`.accounts` — the verdicts (pure);
+* :mod:`.searchset`, :mod:`.search`, :mod:`.variants`, :mod:`.metadata`, :mod:`.accounts` —
+  the verdicts (pure);
 * :mod:`.runner` — sends the requests on an injected ``httpx.AsyncClient`` (:func:`run_checks`);
 * :mod:`.tls` — the TLS and mTLS probes (their own connections);
 * :mod:`.reports` — terminal table, JSON, JUnit XML, self-contained HTML;

@@ -18,9 +18,9 @@ from urllib.parse import quote
 
 import orjson
 
+from sasref.conformance.catalog import judged
 from sasref.conformance.exchange import FHIR_JSON, Exchange, Step
 from sasref.conformance.model import CheckResult, Verdict
-from sasref.conformance.search import judged
 from sasref.fhir.identifiers import make_rpps
 from sasref.fhir.systems import IDNPS_SYSTEM, SAS_SYSTEM
 from sasref.regulators.bodies import identifier_query, practitioner_regul_body

@@ -7,11 +7,12 @@ case's search requirement added. Ids never change meaning: a new check gets a ne
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final
 
-from sasref.conformance.model import CheckSpec
+from sasref.conformance.model import CheckResult, CheckSpec, Evidence, Verdict
 
-__all__ = ["CHECKS", "GROUPS", "GROUP_TITLES", "SEARCH_USE_CASES", "check"]
+__all__ = ["CHECKS", "GROUPS", "GROUP_TITLES", "SEARCH_USE_CASES", "check", "judged"]
 
 SEARCH_USE_CASES: Final = ("ps", "cpts", "sos")
 #: The groups, in report order, with the IG's names of their flows.
@@ -166,3 +167,10 @@ CHECKS: Final[dict[str, CheckSpec]] = _catalog()
 def check(check_id: str) -> CheckSpec:
     """The spec of ``check_id`` (``KeyError`` for an unknown id: ids are a contract)."""
     return CHECKS[check_id]
+
+
+def judged(
+    check_id: str, verdict: Verdict, message: str, evidence: Iterable[Evidence] = ()
+) -> CheckResult:
+    """The result of check ``check_id``."""
+    return CheckResult(CHECKS[check_id], verdict, message, tuple(evidence))

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from sasref.conformance.catalog import judged
 from sasref.conformance.exchange import Exchange, Step
 from sasref.conformance.model import CheckResult, Verdict
-from sasref.conformance.search import judged
 from sasref.fhir.identifiers import is_idnps, is_idnst
 from sasref.fhir.systems import (
     IDNPS_SYSTEM,

@@ -26,13 +26,14 @@ import httpx
 from sasref.clock import Clock, SystemClock
 from sasref.conformance import metadata as meta
 from sasref.conformance.accounts import accounts_plan, evaluate_accounts
-from sasref.conformance.catalog import CHECKS, SEARCH_USE_CASES
+from sasref.conformance.catalog import CHECKS, SEARCH_USE_CASES, judged
 from sasref.conformance.exchange import Exchange, Step
 from sasref.conformance.model import CheckResult, Report, Verdict
 from sasref.conformance.plan import search_plan
-from sasref.conformance.search import SearchSettings, discovered_finess, evaluate_search, judged
+from sasref.conformance.search import SearchSettings, evaluate_search
 from sasref.conformance.searchset import Answer
 from sasref.conformance.tls import TlsOptions, evaluate_tls, run_probes
+from sasref.conformance.variants import discovered_finess
 from sasref.errors import SasrefError
 
 __all__ = ["USE_CASES", "CheckConfig", "ProgressSink", "Unreachable", "run_checks"]

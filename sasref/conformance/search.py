@@ -3,30 +3,30 @@
 :func:`evaluate_search` reads the exchanges of a :class:`~sasref.conformance.plan.SearchPlan`:
 the transport checks over every answer (status, JSON, media type, searchset, time), the
 per-answer checks of :mod:`sasref.conformance.searchset` over every searchset answered, and
-the comparisons of each variant with the IG's query (``basic``).
+the comparisons of each variant with the IG's query (:mod:`sasref.conformance.variants`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
-from sasref.conformance.catalog import CHECKS
+from sasref.conformance import variants as v
+from sasref.conformance.catalog import CHECKS, judged
 from sasref.conformance.exchange import Exchange
-from sasref.conformance.model import CheckResult, Evidence, Verdict
+from sasref.conformance.model import CheckResult, Verdict
 from sasref.conformance.plan import SearchPlan
 from sasref.conformance.searchset import (
     FINDERS,
     Answer,
     Finding,
-    owned_keys,
+    SearchContext,
     profile_findings,
     self_link_findings,
 )
 
-__all__ = ["SearchSettings", "evaluate_search", "judged"]
+__all__ = ["SearchSettings", "evaluate_search"]
 
 _SHOWN = 3  # evidence kept per verdict
 _FHIR_TYPES = ("application/fhir+json", "application/json+fhir")
@@ -34,22 +34,9 @@ _FHIR_TYPES = ("application/fhir+json", "application/json+fhir")
 _SLOT_CHECKS = frozenset(
     {"instants", "specialty-coded", "status-free", "window", "identifier-filter", "booking-url"}
 )
-#: Variant checks comparing answers with the IG's query: name → steps compared.
-_SAME_SLOTS = {
-    "id-pipe": ("id-pipe",),
-    "id-unprefixed": ("id-unprefixed",),
-    "id-spaces": ("id-spaces",),
-    "date-offsets": ("date-utc", "date-no-millis"),
-    "date-no-offset": ("date-no-offset",),
-}
 #: The answers whose self link is checked: the IG's own query forms (the variants' self links
 #: may legitimately be normalised).
 _IG_FORMS = ("basic", "unknown", "id-25")
-_SAME_ENTRIES = {
-    "include-order": "include-order",
-    "include-plain-actor": "include-plain-actor",
-    "include-casing": "include-casing",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,36 +46,11 @@ class SearchSettings:
     finess: tuple[str, ...] = ()  # CPTS expected in INT_R04 answers (--finess)
 
 
-def judged(
-    check_id: str, verdict: Verdict, message: str, evidence: Iterable[Evidence] = ()
-) -> CheckResult:
-    return CheckResult(CHECKS[check_id], verdict, message, tuple(evidence))
-
-
-class _Context:
-    def __init__(self, plan: SearchPlan, exchanges: dict[str, Exchange]) -> None:
-        self.plan = plan
-        self.uc = plan.use_case
-        self.exchanges = {name: exchanges[name] for name in plan.steps if name in exchanges}
-        self.answers: dict[str, Answer] = {}
-        for name, ex in self.exchanges.items():
-            bundle = ex.resource("Bundle") if ex.status == 200 else None
-            if bundle is not None and bundle.get("type") == "searchset":
-                self.answers[name] = Answer(ex, bundle, self.uc)
-        self.option = "--siret" if self.uc == "sos" else "--rpps"
-
-    def id(self, name: str) -> str:
-        return f"{self.uc}.{name}"
-
-    def no_ids(self) -> str:
-        return f"needs identifiers with free slots: give {self.option}"
-
-
 def evaluate_search(
     plan: SearchPlan, exchanges: dict[str, Exchange], settings: SearchSettings
 ) -> list[CheckResult]:
     """Every check of ``plan.use_case``, in catalog order."""
-    ctx = _Context(plan, exchanges)
+    ctx = SearchContext(plan, exchanges)
     mode = "strict" if settings.strict else "tolerant"
     judges: dict[str, Callable[[], CheckResult]] = {
         "http-200": partial(_http_200, ctx),
@@ -98,23 +60,23 @@ def evaluate_search(
         "response-time": partial(_response_time, ctx, settings.time_limit),
         "self-link": partial(_over_answers, ctx, "self-link", self_link_findings, _IG_FORMS),
         "profiles": partial(_over_answers, ctx, "profiles", profile_findings(mode)),
-        "unknown-id-empty": partial(_unknown_empty, ctx),
-        "id-one": partial(_id_one, ctx),
-        "id-25": partial(_id_25, ctx),
-        "id-26": partial(_refused, ctx, "id-26"),
-        "bad-request": partial(_refused, ctx, "bad-request"),
-        "include-none": partial(_include_none, ctx),
-        "accept-legacy": partial(_accept_legacy, ctx),
-        "cpts-link": partial(_cpts_link, ctx),
-        "finess": partial(_finess, ctx, settings.finess),
-        "has-filter": partial(_has_filter, ctx),
+        "unknown-id-empty": partial(v.unknown_empty, ctx),
+        "id-one": partial(v.id_one, ctx),
+        "id-25": partial(v.id_25, ctx),
+        "id-26": partial(v.refused, ctx, "id-26"),
+        "bad-request": partial(v.refused, ctx, "bad-request"),
+        "include-none": partial(v.include_none, ctx),
+        "accept-legacy": partial(v.accept_legacy, ctx),
+        "cpts-link": partial(v.cpts_link, ctx),
+        "finess": partial(v.finess, ctx, settings.finess),
+        "has-filter": partial(v.has_filter, ctx),
     }
     for name, finder in FINDERS.items():
         judges[name] = partial(_over_answers, ctx, name, finder)
-    for name, steps in _SAME_SLOTS.items():
-        judges[name] = partial(_same, ctx, name, steps, _matches)
-    for name, step in _SAME_ENTRIES.items():
-        judges[name] = partial(_same, ctx, name, (step,), _all_keys)
+    for name, steps in v.SAME_SLOTS.items():
+        judges[name] = partial(v.same, ctx, name, steps, v.matches)
+    for name, step in v.SAME_ENTRIES.items():
+        judges[name] = partial(v.same, ctx, name, (step,), v.all_keys)
     results = []
     for check_id in CHECKS:
         group, _, name = check_id.partition(".")
@@ -130,7 +92,7 @@ def evaluate_search(
 
 # --- transport checks ------------------------------------------------------------------------
 def _failing(
-    ctx: _Context,
+    ctx: SearchContext,
     check: str,
     bad: list[tuple[Exchange, str]],
     total: int,
@@ -147,24 +109,24 @@ def _failing(
                   [ex.evidence(why) for ex, why in bad[:_SHOWN]])  # fmt: skip
 
 
-def _http_200(ctx: _Context) -> CheckResult:
+def _http_200(ctx: SearchContext) -> CheckResult:
     wanted = [ex for ex in ctx.exchanges.values()
               if ex.step.expect == "200" and not ex.step.optional]  # fmt: skip
     bad = [(ex, ex.describe()) for ex in wanted if ex.status != 200]
     return _failing(ctx, "http-200", bad, len(wanted), "searches answered 200")
 
 
-def _answered(ctx: _Context) -> list[Exchange]:
+def _answered(ctx: SearchContext) -> list[Exchange]:
     return [ex for ex in ctx.exchanges.values() if ex.has_answer]
 
 
-def _json(ctx: _Context) -> CheckResult:
+def _json(ctx: SearchContext) -> CheckResult:
     answered = [ex for ex in _answered(ctx) if ex.body.strip() or ex.status == 200]
     bad = [(ex, ex.json_error or "") for ex in answered if ex.json_error]
     return _failing(ctx, "json", bad, len(answered), "answers are JSON")
 
 
-def _content_type(ctx: _Context) -> CheckResult:
+def _content_type(ctx: SearchContext) -> CheckResult:
     answered = _answered(ctx)
     bad = []
     plain = 0
@@ -181,7 +143,7 @@ def _content_type(ctx: _Context) -> CheckResult:
     return result
 
 
-def _searchset(ctx: _Context) -> CheckResult:
+def _searchset(ctx: SearchContext) -> CheckResult:
     ok = [ex for ex in ctx.exchanges.values() if ex.status == 200 and ex.json_error is None]
     bad = []
     for ex in ok:
@@ -194,7 +156,7 @@ def _searchset(ctx: _Context) -> CheckResult:
                     "no 200 JSON answer to examine")  # fmt: skip
 
 
-def _response_time(ctx: _Context, limit: float) -> CheckResult:
+def _response_time(ctx: SearchContext, limit: float) -> CheckResult:
     timed = [ex for ex in ctx.exchanges.values() if ex.elapsed is not None]
     late = [ex for ex in ctx.exchanges.values() if not ex.has_answer and ex.error]
     bad = [(ex, ex.describe()) for ex in late]
@@ -209,7 +171,7 @@ def _response_time(ctx: _Context, limit: float) -> CheckResult:
 
 # --- per-answer checks -----------------------------------------------------------------------
 def _over_answers(
-    ctx: _Context,
+    ctx: SearchContext,
     name: str,
     finder: Callable[[Answer], list[Finding]],
     steps: tuple[str, ...] | None = None,
@@ -237,229 +199,3 @@ def _over_answers(
     more = f" — {count} findings in {len(found)} of {len(answers)} answers" if count > 1 else ""
     evidence = [a.exchange.evidence(f[0][0], f[0][1]) for a, f in found[:_SHOWN]]
     return judged(check_id, Verdict.FAIL, f"{first[0][0]}{more}", evidence)
-
-
-# --- comparisons with the IG's query ---------------------------------------------------------
-def _matches(a: Answer) -> set[str]:
-    """The Slots (and SOS Schedules) an answer offers."""
-    return a.keys("Slot", "Schedule") if a.use_case == "sos" else a.keys("Slot")
-
-
-def _all_keys(a: Answer) -> set[str]:
-    return a.keys()
-
-
-def _diff(got: set[str], want: set[str]) -> str:
-    parts = []
-    if want - got:
-        parts.append(f"missing {sorted(want - got)[:3]}")
-    if got - want:
-        parts.append(f"extra {sorted(got - want)[:3]}")
-    return ", ".join(parts)
-
-
-def _basic(ctx: _Context, check_id: str) -> Answer | CheckResult:
-    if "basic" not in ctx.plan.steps:
-        return judged(check_id, Verdict.SKIP, ctx.no_ids())
-    basic = ctx.answers.get("basic")
-    if basic is None:
-        ex = ctx.exchanges.get("basic")
-        why = ex.describe_searchset() if ex is not None else "not sent"
-        return judged(check_id, Verdict.SKIP, f"the IG's query itself failed: {why}")
-    return basic
-
-
-def _same(
-    ctx: _Context, name: str, steps: tuple[str, ...], keys: Callable[[Answer], set[str]]
-) -> CheckResult:
-    check_id = ctx.id(name)
-    basic = _basic(ctx, check_id)
-    if isinstance(basic, CheckResult):
-        return basic
-    planned = [s for s in steps if s in ctx.plan.steps]
-    if not planned:
-        return judged(check_id, Verdict.SKIP, "not applicable to the identifiers given "
-                      "(a single one, or none with an unprefixed form)")  # fmt: skip
-    want = keys(basic)
-    for step in planned:
-        ex = ctx.exchanges[step]
-        answer = ctx.answers.get(step)
-        if answer is None:
-            return judged(check_id, Verdict.FAIL, f"{ex.step.purpose}: {ex.describe_searchset()}",
-                          [ex.evidence(ex.step.purpose)])  # fmt: skip
-        got = keys(answer)
-        if got != want:
-            message = (f"{ex.step.purpose}: {len(got)} entries where the IG's query gives "
-                       f"{len(want)} ({_diff(got, want)})")  # fmt: skip
-            return judged(
-                check_id,
-                Verdict.FAIL,
-                message,
-                [ex.evidence(message), basic.exchange.evidence("the IG's query")],
-            )
-    return judged(check_id, Verdict.PASS, f"same {len(want)} entries as the IG's query "
-                  f"({', '.join(ctx.plan.steps[s].purpose for s in planned)})")  # fmt: skip
-
-
-def _unknown_empty(ctx: _Context) -> CheckResult:
-    check_id, ex = ctx.id("unknown-id-empty"), ctx.exchanges.get("unknown")
-    if ex is None:
-        return judged(check_id, Verdict.SKIP, "not sent")
-    answer = ctx.answers.get("unknown")
-    if answer is None:
-        return judged(check_id, Verdict.FAIL, f"{ex.describe_searchset()}, not an empty "
-                      "searchset", [ex.evidence()])  # fmt: skip
-    problems = []
-    if answer.bundle.get("total") != 0:
-        problems.append(f"total {answer.bundle.get('total')!r}, not 0")
-    if answer.entries:
-        problems.append(f"{len(answer.entries)} entries ({sorted(answer.keys())[:3]})")
-    if not self_link_present(answer.bundle):
-        problems.append("no self link")
-    if problems:
-        return judged(check_id, Verdict.FAIL, "; ".join(problems), [ex.evidence()])
-    return judged(check_id, Verdict.PASS, "200, total 0, no entry, a self link")
-
-
-def self_link_present(bundle: dict[str, Any]) -> bool:
-    links = bundle.get("link")
-    return any(isinstance(link, dict) and link.get("relation") == "self"
-               for link in (links if isinstance(links, list) else []))  # fmt: skip
-
-
-def _with_basic(ctx: _Context, name: str) -> tuple[Answer, Answer] | CheckResult:
-    """The IG query's answer and step ``name``'s, or the verdict when either is missing."""
-    check_id = ctx.id(name)
-    basic = _basic(ctx, check_id)
-    if isinstance(basic, CheckResult):
-        return basic
-    ex, answer = ctx.exchanges[name], ctx.answers.get(name)
-    if answer is None:
-        return judged(check_id, Verdict.FAIL, ex.describe_searchset(), [ex.evidence()])
-    return basic, answer
-
-
-def _id_one(ctx: _Context) -> CheckResult:
-    check_id = ctx.id("id-one")
-    pair = _with_basic(ctx, "id-one")
-    if isinstance(pair, CheckResult):
-        return pair
-    basic, answer = pair
-    ex = answer.exchange
-    if len(ctx.plan.ids) > 1 and basic.problems("orphan-slot", "unresolved-reference"):
-        return judged(check_id, Verdict.SKIP, "the IG query's answer does not tie its Slots to "
-                      f"their owners (see {ctx.id('references')})")  # fmt: skip
-    one = ctx.plan.ids[0]
-    want = owned_keys(basic, one) if len(ctx.plan.ids) > 1 else _matches(basic)
-    got = _matches(answer)
-    if got != want:
-        message = (f"{one} alone: {len(got)} entries, {len(want)} in the IG's query "
-                   f"({_diff(got, want)})")  # fmt: skip
-        return judged(check_id, Verdict.FAIL, message, [ex.evidence(message)])
-    return judged(check_id, Verdict.PASS, f"{one} alone: the same {len(want)} entries")
-
-
-def _id_25(ctx: _Context) -> CheckResult:
-    check_id = ctx.id("id-25")
-    ex, answer = ctx.exchanges.get("id-25"), ctx.answers.get("id-25")
-    if ex is None:
-        return judged(check_id, Verdict.SKIP, "not sent")
-    if answer is None:
-        return judged(check_id, Verdict.FAIL, f"25 identifiers: {ex.describe_searchset()}",
-                      [ex.evidence()])  # fmt: skip
-    if "basic" not in ctx.plan.steps:
-        return judged(check_id, Verdict.PASS, "25 unknown identifiers accepted (no identifier "
-                      f"given to compare slots: {ctx.option})")  # fmt: skip
-    return _same(ctx, "id-25", ("id-25",), _matches)
-
-
-def _refused(ctx: _Context, name: str) -> CheckResult:
-    check_id, ex = ctx.id(name), ctx.exchanges.get(name)
-    if ex is None:
-        return judged(check_id, Verdict.SKIP, "not sent")
-    if ex.status is not None and 400 <= ex.status < 500:
-        if ex.resource("OperationOutcome") is not None:
-            return judged(check_id, Verdict.PASS, f"{ex.describe()}")
-        return judged(check_id, Verdict.FAIL, f"{ex.status} without an OperationOutcome body",
-                      [ex.evidence()])  # fmt: skip
-    return judged(check_id, Verdict.FAIL, f"{ex.step.purpose}: {ex.describe()}, a 4xx "
-                  "OperationOutcome expected", [ex.evidence()])  # fmt: skip
-
-
-def _include_none(ctx: _Context) -> CheckResult:
-    check_id = ctx.id("include-none")
-    pair = _with_basic(ctx, "include-none")
-    if isinstance(pair, CheckResult):
-        return pair
-    basic, answer = pair
-    ex = answer.exchange
-    target = answer.target
-    want, got = basic.keys(target), answer.keys(target)
-    others = answer.keys() - got
-    if got != want or others:
-        message = (f"without _include: {len(got)} {target}s ({_diff(got, want)}) and "
-                   f"{len(others)} other entries {sorted(others)[:3]}")  # fmt: skip
-        return judged(check_id, Verdict.FAIL, message, [ex.evidence(message)])
-    return judged(check_id, Verdict.PASS, f"the {len(want)} {target}s alone")
-
-
-def _accept_legacy(ctx: _Context) -> CheckResult:
-    check_id, ex = ctx.id("accept-legacy"), ctx.exchanges.get("accept-legacy")
-    if ex is None:
-        return judged(check_id, Verdict.SKIP, "not sent")
-    if "accept-legacy" in ctx.answers:
-        return judged(check_id, Verdict.PASS, "answered 200 with a searchset")
-    return judged(check_id, Verdict.FAIL, f"Accept: application/json+fhir: "
-                  f"{ex.describe_searchset()}", [ex.evidence()])  # fmt: skip
-
-
-def _ig_answers(ctx: _Context) -> list[Answer]:
-    return [a for n, a in ctx.answers.items() if n != "include-none"]
-
-
-def _cpts_link(ctx: _Context) -> CheckResult:
-    check_id = ctx.id("cpts-link")
-    cpts_slots = [(a, s) for a in _ig_answers(ctx) for s in a.graph.slots if "CPTS" in s.types]
-    if not cpts_slots:
-        return judged(check_id, Verdict.SKIP, "no CPTS slot in the answers: give --rpps of a "
-                      "practitioner with CPTS slots")  # fmt: skip
-    bad = [(a, s) for a, s in cpts_slots if not s.cpts or any(c.finess is None for c in s.cpts)]
-    if bad:
-        a, s = bad[0]
-        message = f"Slot/{s.id} is a CPTS slot that leads to no CPTS Organization with a FINESS"
-        return judged(check_id, Verdict.FAIL, f"{message} ({len(bad)} such slots)",
-                      [a.exchange.evidence(message)])  # fmt: skip
-    found = sorted({c.finess or "" for _, s in cpts_slots for c in s.cpts})
-    return judged(check_id, Verdict.PASS, f"{len(cpts_slots)} CPTS slots reach {found}")
-
-
-def discovered_finess(answers: Iterable[Answer]) -> list[str]:
-    return sorted({c.finess for a in answers for s in a.graph.slots for c in s.cpts if c.finess})
-
-
-def _finess(ctx: _Context, expected: tuple[str, ...]) -> CheckResult:
-    check_id = ctx.id("finess")
-    found = discovered_finess(_ig_answers(ctx))
-    if not expected:
-        return judged(check_id, Verdict.SKIP, f"no --finess given (found in the answers: "
-                      f"{', '.join(found) or 'none'})")  # fmt: skip
-    missing = [f for f in expected if f not in found]
-    if missing:
-        return judged(check_id, Verdict.FAIL, f"CPTS {missing} not in the answers (found "
-                      f"{found or 'none'})")  # fmt: skip
-    return judged(check_id, Verdict.PASS, f"CPTS {list(expected)} found")
-
-
-def _has_filter(ctx: _Context) -> CheckResult:
-    check_id = ctx.id("has-filter")
-    answers = _ig_answers(ctx)
-    if not any(a.entries for a in answers):
-        return judged(check_id, Verdict.SKIP, f"no Schedule in the answers: {ctx.no_ids()}")
-    for a in answers:
-        for association in a.graph.associations.values():
-            for key, point in association.fixed_points.items():
-                if not point.slots:
-                    message = f"{key} is matched but no free Slot of the window references it"
-                    return judged(check_id, Verdict.FAIL, message, [a.exchange.evidence(message)])
-    schedules = sum(1 for a in answers for _ in a.of_type("Schedule"))
-    return judged(check_id, Verdict.PASS, f"{schedules} Schedules, each with its Slots")

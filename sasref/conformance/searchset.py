@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from sasref.conformance.exchange import Exchange
+from sasref.conformance.plan import SearchPlan
 from sasref.fhir.codes import TRE_R38_SPECIALITE, V2_0276
 from sasref.fhir.identifiers import is_idnps, is_idnst
 from sasref.fhir.systems import IDNPS_SYSTEM, IDNST_SYSTEM, PROFILE_RESOURCE_TYPES
@@ -23,7 +24,7 @@ from sasref.profiles import validation_issues
 from sasref.profiles.common import parse_instant
 from sasref.search import OfferGraph, walk_searchset
 
-__all__ = ["FINDERS", "Answer", "Finding", "owned_keys"]
+__all__ = ["FINDERS", "Answer", "Finding", "SearchContext", "owned_keys"]
 
 Json = dict[str, Any]
 #: (message naming the bad value, the JSON element at fault or ``None``)
@@ -85,6 +86,28 @@ class Answer:
     def keys(self, *types: str) -> set[str]:
         """``Type/id`` of the entries (of ``types`` when given)."""
         return {e.key for e in self.entries if not types or e.resource.get("resourceType") in types}
+
+
+class SearchContext:
+    """The exchanges of one use case's plan, by step name, and those that are searchsets."""
+
+    def __init__(self, plan: SearchPlan, exchanges: dict[str, Exchange]) -> None:
+        self.plan = plan
+        self.uc = plan.use_case
+        self.exchanges = {name: exchanges[name] for name in plan.steps if name in exchanges}
+        self.answers: dict[str, Answer] = {}
+        for name, ex in self.exchanges.items():
+            bundle = ex.resource("Bundle") if ex.status == 200 else None
+            if bundle is not None and bundle.get("type") == "searchset":
+                self.answers[name] = Answer(ex, bundle, self.uc)
+        self.option = "--siret" if self.uc == "sos" else "--rpps"
+
+    def id(self, name: str) -> str:
+        """The check id of ``name`` in this use case (``ps.total``)."""
+        return f"{self.uc}.{name}"
+
+    def no_ids(self) -> str:
+        return f"needs identifiers with free slots: give {self.option}"
 
 
 def owned_keys(answer: Answer, identifier: str) -> set[str]:

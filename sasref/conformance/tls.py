@@ -19,9 +19,9 @@ from pathlib import Path
 
 import httpx
 
+from sasref.conformance.catalog import judged
 from sasref.conformance.exchange import FHIR_JSON, excerpt
 from sasref.conformance.model import CheckResult, Evidence, Verdict
-from sasref.conformance.search import judged
 
 __all__ = ["Probe", "TlsOptions", "evaluate_tls", "foreign_certificate", "probe", "run_probes"]
 
