@@ -73,20 +73,20 @@ def accounts_plan(base_url: str, rng: random.Random | None = None) -> AccountsPl
         return dataclasses.replace(account, **fields)
 
     updated = changed(email=f"sasref-check-{tech[:8]}@example.net")
-    renamed = changed(email=updated.email, national_id=national)
+    renamed = dataclasses.replace(updated, national_id=national)  # technical → national id
+    edited = dataclasses.replace(renamed, given="Test2")
+    upserted = changed(technical_id=other)
     steps = [
         post("create", _body(account), "create an account (technical id)", "201"),
         post("duplicate", _body(account), "create it again", "4xx"),
         put("update", SAS_SYSTEM, tech, _body(updated), "change its e-mail", "200"),
         put("identifier-change", SAS_SYSTEM, tech, _body(renamed),
             "give it a national id (query: the old id)", "200"),
-        put("by-new-identifier", IDNPS_SYSTEM, national, _body(changed(
-            email=updated.email, national_id=national, given="Test2")),
+        put("by-new-identifier", IDNPS_SYSTEM, national, _body(edited),
             "update it by its new id", "200"),
-        put("deactivation", IDNPS_SYSTEM, national, _body(changed(
-            email=updated.email, national_id=national, given="Test2", active=False)),
-            "deactivate it", "200"),
-        put("upsert", SAS_SYSTEM, other, _body(changed(technical_id=other)),
+        put("deactivation", IDNPS_SYSTEM, national,
+            _body(dataclasses.replace(edited, active=False)), "deactivate it", "200"),
+        put("upsert", SAS_SYSTEM, other, _body(upserted),
             "update an account that does not exist", "201"),
         post("invalid-json", b'{"resourceType": "Practitioner", ', "a body that is not JSON",
              "400"),
@@ -96,7 +96,7 @@ def accounts_plan(base_url: str, rng: random.Random | None = None) -> AccountsPl
              "a Practitioner without identifier", "4xx"),
         post("invalid-no-active", _body(changed(technical_id=bad), drop="active"),
              "a Practitioner without active", "4xx"),
-        put("cleanup", SAS_SYSTEM, other, _body(changed(technical_id=other, active=False)),
+        put("cleanup", SAS_SYSTEM, other, _body(dataclasses.replace(upserted, active=False)),
             "deactivate the upserted account (cleanup)", "200"),
     ]  # fmt: skip
     return AccountsPlan(base, tech, national, {s.key.split(":", 1)[1]: s for s in steps})

@@ -139,8 +139,10 @@ async def run_checks(
     cs = md.resource("CapabilityStatement") if md.status == 200 else None
     declared = meta.declared_use_cases(cs)
     explicit = bool(config.use_cases)
-    searches = [uc for uc in SEARCH_USE_CASES if uc in (config.use_cases or declared)] or (
-        [] if explicit or declared else list(SEARCH_USE_CASES))  # fmt: skip
+    if explicit or declared:
+        searches = [uc for uc in SEARCH_USE_CASES if uc in (config.use_cases or declared)]
+    else:  # no usable CapabilityStatement: every search, the metadata checks say why
+        searches = list(SEARCH_USE_CASES)
     with_accounts = "accounts" in config.use_cases if explicit else True
     checked = (*searches, *(["accounts"] if with_accounts else []))
     report = Report(base, clock.now(), checked, config.strict)

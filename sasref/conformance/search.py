@@ -75,8 +75,8 @@ def evaluate_search(
         judges[name] = partial(_over_answers, ctx, name, finder)
     for name, steps in v.SAME_SLOTS.items():
         judges[name] = partial(v.same, ctx, name, steps, v.matches)
-    for name, step in v.SAME_ENTRIES.items():
-        judges[name] = partial(v.same, ctx, name, (step,), v.all_keys)
+    for name in v.SAME_ENTRIES:
+        judges[name] = partial(v.same, ctx, name, (name,), v.all_keys)
     results = []
     for check_id in CHECKS:
         group, _, name = check_id.partition(".")
