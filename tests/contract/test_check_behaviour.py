@@ -122,3 +122,13 @@ async def test_each_fault_is_caught(net: MockNetwork, fault: str, extra_patch: A
     if extra_patch:
         status = str(extra_patch["error_statuses"][0])
         assert status in report.result("ps.http-200").message
+
+
+async def test_strict_validates_as_the_ans_validator(net: MockNetwork) -> None:
+    # text-only specialties: the SAS tolerates them, the ANS validator does not
+    tolerant = await _run(net, {"quirks": {"text_only_specialities": True}})
+    strict = await _run(net, None, strict=True)
+    assert tolerant.result("ps.profiles").verdict is Verdict.PASS
+    assert strict.result("ps.profiles").verdict is Verdict.FAIL
+    assert "no coding but is bound (required)" in strict.result("ps.profiles").message
+    assert tolerant.result("ps.specialty-coded").verdict is Verdict.FAIL  # caught either way
