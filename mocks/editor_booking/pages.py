@@ -12,6 +12,7 @@ from sasref.clock import PARIS
 from sasref.search import SlotView
 
 __all__ = [
+    "AGENDA_EDITOR",
     "booking_page",
     "bookings_page",
     "confirmation_page",
@@ -28,11 +29,16 @@ td,th{border:1px solid #ccc;padding:.2rem .5rem} .who{float:right;font-size:.9re
 """
 
 
-def _page(title: str, body: str, editor: str) -> str:
+#: How the booking editors present themselves (a marketplace says otherwise).
+AGENDA_EDITOR = "éditeur de logiciel d'agenda, maquette"
+
+
+def page(title: str, body: str, editor: str, kind: str = AGENDA_EDITOR, style: str = "") -> str:
+    """A whole page: ``kind`` says what the editor is, ``style`` adds CSS rules."""
     return (
         f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{escape(title)} — '
-        f"{escape(editor)}</title><style>{_STYLE}</style></head><body>"
-        f"<p><small>{escape(editor)} (éditeur de logiciel d'agenda, maquette)</small></p>"
+        f"{escape(editor)}</title><style>{_STYLE}{style}</style></head><body>"
+        f"<p><small>{escape(editor)} ({escape(kind)})</small></p>"
         f"{body}</body></html>"
     )
 
@@ -83,7 +89,7 @@ def booking_page(
             "que pour un lien ouvert depuis la plateforme SAS (<code>origin=sas</code>) avec une "
             "session ouverte par SSO. Réservation pour le compte du SAS indisponible.</p>"
         )
-        return _page("Réservation", head + body, editor)
+        return page("Réservation", head + body, editor)
     note = f'<p class="note" id="account">{escape(account_note)}</p>' if account_note else ""
     form = (
         f'<form method="post" action="{escape(action)}" aria-label="Patient">'
@@ -103,7 +109,7 @@ def booking_page(
     regulator_note = (
         '<p class="note" id="permissions">Droits régulateur SAS actifs (arrivée depuis le SAS).</p>'
     )
-    return _page("Réservation", head + regulator_note + note + form, editor)
+    return page("Réservation", head + regulator_note + note + form, editor)
 
 
 def confirmation_page(
@@ -131,7 +137,7 @@ def confirmation_page(
         f"{buttons}"
         '<p><a href="/appointments">Tous les rendez-vous</a></p>'
     )
-    return _page(title, body, editor)
+    return page(title, body, editor)
 
 
 def bookings_page(*, editor: str, user: Mapping[str, Any], bookings: Iterable[Booking]) -> str:
@@ -145,13 +151,15 @@ def bookings_page(*, editor: str, user: Mapping[str, Any], bookings: Iterable[Bo
         f"{_who(user)}<h1>Rendez-vous pris</h1><table><thead><tr><th>Créneau</th>"
         f"<th>Patient</th><th>Statut</th></tr></thead><tbody>{rows}</tbody></table>"
     )
-    return _page("Rendez-vous", body, editor)
+    return page("Rendez-vous", body, editor)
 
 
-def login_page(*, editor: str, next_path: str, error: str | None = None) -> str:
+def login_page(
+    *, editor: str, next_path: str, error: str | None = None, kind: str = AGENDA_EDITOR
+) -> str:
     message = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
     body = (
-        "<h1>Connexion à l'agenda</h1>"
+        "<h1>Connexion</h1>"
         '<p id="login-reason">Aucune session : connectez-vous avec votre compte éditeur. '
         "(Un régulateur arrive ici quand ni ProSanté Connect ni le SAS n'ont de session.)</p>"
         f'{message}<form method="post" action="/login" aria-label="Connexion">'
@@ -161,9 +169,9 @@ def login_page(*, editor: str, next_path: str, error: str | None = None) -> str:
         '<input id="password" name="password" type="password" required>'
         '<button type="submit">Se connecter</button></form>'
     )
-    return _page("Connexion", body, editor)
+    return page("Connexion", body, editor, kind)
 
 
-def message_page(*, editor: str, title: str, message: str) -> str:
+def message_page(*, editor: str, title: str, message: str, kind: str = AGENDA_EDITOR) -> str:
     body = f'<h1>{escape(title)}</h1><p role="alert" id="message">{escape(message)}</p>'
-    return _page(title, body, editor)
+    return page(title, body, editor, kind)
