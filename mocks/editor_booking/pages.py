@@ -16,8 +16,11 @@ __all__ = [
     "booking_page",
     "bookings_page",
     "confirmation_page",
+    "input_field",
     "login_page",
     "message_page",
+    "page",
+    "who",
 ]
 
 _STYLE = """
@@ -48,13 +51,16 @@ def _when(slot: SlotView | Booking) -> str:
     return f"{start:%d/%m/%Y} de {start:%H:%M} à {end:%H:%M}"
 
 
-def _who(user: Mapping[str, Any]) -> str:
+def who(user: Mapping[str, Any], local: str = "compte éditeur") -> str:
+    """Who is connected, and how (``local``: what a password login is called)."""
     name = f"{user.get('given_name', '')} {user.get('family_name', '')}".strip()
-    via = "compte éditeur" if user.get("local") else f"SSO {user.get('issuer', '')}"
+    via = local if user.get("local") else f"SSO {user.get('issuer', '')}"
     return f'<p class="who" id="who">Connecté : {escape(name or str(user.get("sub")))} ({via})</p>'
 
 
-def _field(name: str, label: str, kind: str, value: str, error: str | None, extra: str = "") -> str:
+def input_field(
+    name: str, label: str, kind: str, value: str, error: str | None, extra: str = ""
+) -> str:
     described = f' aria-describedby="{name}-error" aria-invalid="true"' if error else ""
     message = f'<span class="error" id="{name}-error">{escape(error)}</span>' if error else ""
     return (
@@ -79,7 +85,7 @@ def booking_page(
 ) -> str:
     values, errors = values or {}, errors or {}
     head = (
-        f"{_who(user)}<h1>Réservation d'un créneau</h1>"
+        f"{who(user)}<h1>Réservation d'un créneau</h1>"
         f'<p id="slot">{escape(owner_label)} — <strong>{_when(slot)}</strong>'
         f" <small>({escape(', '.join(slot.types))}; {escape(', '.join(slot.motifs))})</small></p>"
     )
@@ -95,11 +101,13 @@ def booking_page(
         f'<form method="post" action="{escape(action)}" aria-label="Patient">'
         f'<input type="hidden" name="csrf_token" value="{escape(csrf)}">'
         '<fieldset><legend>Patient</legend>'
-        + _field("family", "Nom du patient", "text", values.get("family", ""), errors.get("family"))
-        + _field("given", "Prénom du patient", "text", values.get("given", ""), errors.get("given"))
-        + _field("birth_date", "Date de naissance", "date", values.get("birth_date", ""),
+        + input_field("family", "Nom du patient", "text", values.get("family", ""),
+                      errors.get("family"))
+        + input_field("given", "Prénom du patient", "text", values.get("given", ""),
+                      errors.get("given"))
+        + input_field("birth_date", "Date de naissance", "date", values.get("birth_date", ""),
                  errors.get("birth_date"))
-        + _field("phone", "Téléphone", "tel", values.get("phone", ""), errors.get("phone"),
+        + input_field("phone", "Téléphone", "tel", values.get("phone", ""), errors.get("phone"),
                  ' autocomplete="tel"')
         + "</fieldset>"
         + (f'<p class="error" role="alert">{escape(errors["form"])}</p>' if "form" in errors
@@ -125,7 +133,7 @@ def confirmation_page(
     )
     title = "Rendez-vous confirmé" if booking.status == "booked" else "Rendez-vous"
     body = (
-        f"{_who(user)}<h1>{title}</h1>"
+        f"{who(user)}<h1>{title}</h1>"
         f'<dl><dt>Patient</dt><dd id="patient">{escape(booking.patient.family)} '
         f"{escape(booking.patient.given)} (né·e le {booking.patient.birth_date:%d/%m/%Y}, "
         f"{escape(booking.patient.phone)})</dd>"
@@ -148,7 +156,7 @@ def bookings_page(*, editor: str, user: Mapping[str, Any], bookings: Iterable[Bo
         for b in bookings
     )
     body = (
-        f"{_who(user)}<h1>Rendez-vous pris</h1><table><thead><tr><th>Créneau</th>"
+        f"{who(user)}<h1>Rendez-vous pris</h1><table><thead><tr><th>Créneau</th>"
         f"<th>Patient</th><th>Statut</th></tr></thead><tbody>{rows}</tbody></table>"
     )
     return page("Rendez-vous", body, editor)

@@ -46,7 +46,7 @@ from mocks.editor_booking.appointment import (
     Patient,
     appointment_resource,
 )
-from mocks.editor_booking.outbox import AppointmentOutbox, PushState
+from mocks.editor_booking.outbox import AppointmentOutbox
 from mocks.editor_booking.web import EditorWeb, read_form
 from sasref.auth.editor_sso import EditorSsoSettings
 from sasref.auth.sso import ORIGIN_SAS
@@ -292,15 +292,7 @@ class EditorBooking(EditorWeb):
 
     # --- after the booking -----------------------------------------------------------------
     def delivery_text(self, booking: Booking) -> str:
-        pushes = [p for p in self.outbox.pushes if p.identifier == booking.identifier]
-        if not pushes:
-            return "—"
-        last = pushes[-1]
-        if last.state is PushState.DELIVERED:
-            return f"transmis ({last.method} → {last.last_status}, {last.location})"
-        if last.state is PushState.REJECTED:
-            return f"refusé par le SAS : {last.last_error}"
-        return f"en attente (tentatives : {last.attempts}, dernière erreur : {last.last_error})"
+        return self.outbox.describe(booking.identifier)
 
     async def appointment_page(self, request: Request, booking_id: str) -> Response:
         user, csrf, fresh = self._user_and_csrf(request)

@@ -23,7 +23,11 @@ Wiring (docs/booking-journey.md has the sequence):
 * **editors** (:func:`mocks.editor.create_app` + :class:`mocks.editor_booking.EditorBooking`):
   FHIR search, INT_R02 accounts, booking pages, INT_R03 outbox;
 * **fake LRM** (:mod:`mocks.lrm`) of the regulators' SAMU consumes the Hub and serves
-  ``GET /appointments``.
+  ``GET /appointments``;
+* **marketplaces** (``JourneySettings(marketplaces=N)``, :mod:`mocks.marketplace`): the SAS
+  registry and the results page's "Place de marché" links, SSO like the editors, INT_R02
+  accounts, care requests dispatched to each platform's pool, INT_R03 outbox to the SAS
+  (``orientationCategory`` PDM at the LRM).
 
 Modules: :mod:`~mocks.journey.model` (settings, URLs, value types), :mod:`~mocks.journey.build`
 (the wiring), :mod:`~mocks.journey.core` (:class:`Journey`: life cycle, helpers),
@@ -60,11 +64,13 @@ from mocks.journey.demo import (
     tls_hints,
 )
 from mocks.journey.model import (
+    DEMO_CARE,
     DEMO_PATIENT,
     PSC_REALM,
     SAS_CLIENT_ID_OIDC,
     FhirOutage,
     JourneyBooking,
+    JourneyCareRequest,
     JourneySettings,
     JourneyUrls,
     SlotTarget,
@@ -76,12 +82,14 @@ from mocks.serving import RebasedSlots
 
 __all__ = [
     "API_REGULATOR",
+    "DEMO_CARE",
     "DEMO_PATIENT",
     "PSC_REALM",
     "SAS_CLIENT_ID_OIDC",
     "FhirOutage",
     "Journey",
     "JourneyBooking",
+    "JourneyCareRequest",
     "JourneySettings",
     "JourneyTls",
     "JourneyUrls",

@@ -11,6 +11,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from fastapi import FastAPI
@@ -21,15 +22,19 @@ from mocks.editor_booking.driver import Browser, csrf_of, form_action, slot_link
 from mocks.hub import InMemoryHub
 from mocks.journey.build import build
 from mocks.journey.model import (
+    DEMO_CARE,
     DEMO_PATIENT,
     FhirOutage,
     JourneyBooking,
+    JourneyCareRequest,
     JourneySettings,
     JourneyUrls,
     SlotTarget,
 )
 from mocks.journey.tls import JourneyTls
 from mocks.lrm import FakeLrm
+from mocks.marketplace import Marketplace, MarketplaceProfile, PoolMember, make_marketplaces
+from mocks.marketplace.driver import FORM_LABEL, form_values, marketplace_links
 from mocks.population import Population, generate_population
 from mocks.psc import default_personas
 from mocks.serving import HostTransport, ServerSet, bind_sockets, bound_port
@@ -39,7 +44,13 @@ from sasref.auth import Regulator
 from sasref.auth.login import SasLogin
 from sasref.directory import Directory
 from sasref.directory.model import AgendaKind
-from sasref.lrm.messages import OrganizationInfo, PractitionerInfo, samu_client_id
+from sasref.lrm.messages import (
+    PROFESSION_URL,
+    SPECIALITY_URL,
+    OrganizationInfo,
+    PractitionerInfo,
+    samu_client_id,
+)
 from sasref.regulators import RegulatorAccount, RegulatorRegistry, RegulatorSync
 from sasref.search import SlotView
 
@@ -67,6 +78,13 @@ class Journey:
         self.lrm = FakeLrm(self.lrm_client_id, self.clock, self.hub.connect(self.lrm_client_id))
         self.regulators = RegulatorRegistry()
         self.appointments = InMemoryAppointmentStore()
+        #: The marketplace platforms (:mod:`mocks.marketplace`) and their professionals.
+        self.marketplace_profiles: tuple[MarketplaceProfile, ...] = make_marketplaces(
+            s.seed, s.marketplaces
+        )
+        self._pool: dict[str, tuple[MarketplaceProfile, PoolMember]] = {
+            m.idnps: (profile, m) for profile in self.marketplace_profiles for m in profile.pool
+        }
         # filled by build()
         self.urls: JourneyUrls | None = None
         self.psc: FastAPI | None = None
@@ -74,6 +92,8 @@ class Journey:
         self.lrm_app: FastAPI | None = None
         self.editor_apps: dict[str, FastAPI] = {}
         self.bookings: dict[str, EditorBooking] = {}
+        self.marketplace_apps: dict[str, FastAPI] = {}
+        self.marketplaces: dict[str, Marketplace] = {}
         self.stack: AppointmentStack | None = None
         self.sync: RegulatorSync | None = None
         self.sas_login: SasLogin | None = None
@@ -96,12 +116,17 @@ class Journey:
     def editor_names(self) -> list[str]:
         return [e.name for e in self.population.editors]
 
+    @property
+    def marketplace_names(self) -> list[str]:
+        return [p.name for p in self.marketplace_profiles]
+
     def _test_urls(self) -> JourneyUrls:
         return JourneyUrls(
             psc="https://psc.test",
             sas="https://sas.test",
             lrm="https://lrm.test",
             editors={n: f"https://{n}.test" for n in self.editor_names},
+            marketplaces={n: f"https://{n}.test" for n in self.marketplace_names},
         )
 
     # --- clients ---------------------------------------------------------------------------
@@ -159,7 +184,7 @@ class Journey:
         number is left out rather than have the Hub reject the whole message."""
         p = self.population.practitioner(idnps)
         if p is None:
-            return None, None
+            return self._pool_member_info(idnps)
         practitioner = PractitionerInfo(
             rpps_id=p.id, last_name=p.family, first_name=p.given,
             speciality_code=p.speciality, profession_code=p.profession,
@@ -171,6 +196,21 @@ class Journey:
             else None
         )
         return practitioner, organization
+
+    def _pool_member_info(
+        self, idnps: str
+    ) -> tuple[PractitionerInfo | None, OrganizationInfo | None]:
+        """A marketplace's professional, and the marketplace as the structure of the visit."""
+        found = self._pool.get(idnps)
+        if found is None:
+            return None, None
+        profile, m = found
+        practitioner = PractitionerInfo(
+            rpps_id=m.idnps, last_name=m.family, first_name=m.given,
+            speciality_code=m.speciality, speciality_url=SPECIALITY_URL if m.speciality else None,
+            profession_url=PROFESSION_URL, profession_code=m.profession,
+        )  # fmt: skip
+        return practitioner, OrganizationInfo(profile.siret, profile.label)
 
     # --- helpers for tests, notebooks and the demo ------------------------------------------
     def editor_state(self, name: str) -> EditorState:
@@ -212,6 +252,13 @@ class Journey:
                         return association.editor or "", slot
         raise LookupError("no free SOS slot on an editor agenda in this population")
 
+    def pick_marketplace(self, department: str, care_type: str = DEMO_CARE["care_type"]) -> str:
+        """The first marketplace taking ``care_type`` in ``department``."""
+        for profile in self.marketplace_profiles:
+            if department in profile.departments and care_type in profile.care_types:
+                return profile.name
+        raise LookupError(f"no marketplace takes {care_type!r} in {department}")
+
     def browser(self) -> httpx.AsyncClient:
         """A fresh in-process 'browser': its own cookie jar, every host mounted."""
         return self.client()
@@ -243,6 +290,53 @@ class Journey:
             browser, target, final, self.bookings[target.editor].bookings[booking_id]
         )
 
+    async def request_care_as(
+        self,
+        persona: str = "regulateur",
+        care: dict[str, str] | None = None,
+        *,
+        place: str | None = None,
+        marketplace: str | None = None,
+        browser: Browser | None = None,
+    ) -> JourneyCareRequest:
+        """The marketplace click path in process: PSC login at the SAS (unless ``browser`` is
+        logged in), a search near ``place`` (default: the SAMU's préfecture), the results
+        page's "Place de marché" link (SSO at the marketplace), the care-request form with
+        what the page pre-filled (place, window) plus the demo patient and ``care``."""
+        from sasref.directory.geo import department
+
+        assert self.urls is not None
+        if browser is None:
+            browser = Browser(self.browser())
+            await browser.login_with_psc(self.urls.sas, persona)
+        place = place or department(self.settings.samu_department).prefecture_name
+        chosen = {**DEMO_CARE, **(care or {})}
+        results, _ = await browser.follow(
+            f"{self.urls.sas}/recherche?{urlencode({'address': place})}"
+        )
+        links = marketplace_links(results.text)
+        name = marketplace or next(
+            n for n in links if chosen["care_type"] in self.marketplace(n).profile.care_types
+        )
+        page, url = await browser.follow(links[name])
+        data = {
+            **form_values(page.text),
+            **DEMO_PATIENT,
+            **chosen,
+            "csrf_token": csrf_of(page.text),
+        }
+        done, final = await browser.follow(
+            form_action(page.text, url, FORM_LABEL), method="POST", data=data
+        )
+        if done.status_code != 200:
+            raise RuntimeError(f"care request failed ({done.status_code}): {done.text[:300]}")
+        request_id = final.rsplit("/", 1)[-1]
+        filed = self.marketplaces[name].service.requests[request_id]
+        return JourneyCareRequest(browser, name, final, filed)
+
+    def marketplace(self, name: str) -> Marketplace:
+        return self.marketplaces[name]
+
     async def set_status(self, booked: JourneyBooking, status: str) -> None:
         """Click the confirmation page's status button (cancelled, fulfilled, noshow)."""
         page = await booked.browser.request("GET", booked.confirmation_url)
@@ -272,7 +366,10 @@ class Journey:
         return [a.to_json() for a in self.lrm.appointments.values()]
 
     async def settle(self) -> None:
-        """Flush every editor outbox, then let the Hub and the LRM finish."""
+        """Apply the marketplaces' due answers and expiries, flush every editor and marketplace
+        outbox, then let the Hub and the LRM finish."""
+        for marketplace in self.marketplaces.values():
+            await marketplace.settle()
         for booking in self.bookings.values():
             await booking.outbox.flush()
         if self.stack is not None and self.stack.publisher is not None:
@@ -287,10 +384,14 @@ class Journey:
         if self.settings.background:
             for booking in self.bookings.values():
                 booking.outbox.start_background(self.settings.flush_interval)
+            for marketplace in self.marketplaces.values():
+                marketplace.start_background(self.settings.flush_interval)
 
     async def aclose(self) -> None:
         for booking in self.bookings.values():
             await booking.outbox.stop()
+        for marketplace in self.marketplaces.values():
+            await marketplace.stop()
         # Clients first: a TLS server's connection waits (up to 30 s) for its peer's
         # close_notify when it shuts down under an open keep-alive connection.
         for client in self._clients:
@@ -323,8 +424,9 @@ class Journey:
     async def serve(self, host: str = "127.0.0.1", ports: dict[str, int] | None = None
                     ) -> AsyncIterator[Journey]:  # fmt: skip
         """Every app on its own uvicorn server on ``host`` (free ports unless ``ports`` names
-        them: keys ``psc``, ``sas``, ``lrm`` and editor names; with ``settings.tls`` also
-        ``sas:mtls`` and ``<editor>:mtls``, the mTLS ports)."""
+        them: keys ``psc``, ``sas``, ``lrm``, editor and marketplace names; with
+        ``settings.tls`` also ``sas:mtls``, ``<editor>:mtls`` and ``<marketplace>:mtls``, the
+        mTLS ports)."""
         await self.start_serving(host, ports)
         try:
             yield self
@@ -348,8 +450,9 @@ class Journey:
 
         self._socket_mode = True
         wanted = ports or {}
-        names = ["psc", "sas", "lrm", *self.editor_names]
-        secure = [] if self.settings.tls is None else ["sas", *self.editor_names]
+        fhir_servers = [*self.editor_names, *self.marketplace_names]
+        names = ["psc", "sas", "lrm", *fhir_servers]
+        secure = [] if self.settings.tls is None else ["sas", *fhir_servers]
         ports_wanted = {name: wanted.get(name, 0) for name in names}
         ports_wanted.update({mtls(n): wanted.get(mtls(n), 0) for n in secure})
         sockets = bind_sockets(host, ports_wanted)
@@ -360,11 +463,13 @@ class Journey:
             psc=root["psc"], sas=root["sas"], lrm=root["lrm"],
             editors={n: root[n] for n in self.editor_names},
             sas_api=api.get("sas"), editor_apis={n: api[n] for n in self.editor_names if n in api},
+            marketplaces={n: root[n] for n in self.marketplace_names},
+            marketplace_apis={n: api[n] for n in self.marketplace_names if n in api},
         )  # fmt: skip
         try:
             if self.settings.tls is not None:
                 self.tls = await asyncio.to_thread(
-                    JourneyTls.create, self.settings.tls, self.editor_names, host
+                    JourneyTls.create, self.settings.tls, fhir_servers, host
                 )
             build(self, urls, on_editor=progress("editor"))
         except BaseException:
@@ -373,6 +478,7 @@ class Journey:
             raise
         apps: dict[str, Any] = {"psc": self.psc, "sas": self.sas_asgi, "lrm": self.lrm_app}
         apps.update(self.editor_apps)
+        apps.update(self.marketplace_apps)
         for name in names:
             self._servers.start(name, apps[name], sockets[name])
         if self.tls is not None:
@@ -381,11 +487,10 @@ class Journey:
                 mtls("sas"), self.sas_asgi, sockets[mtls("sas")], ssl_context=self.tls.sas_server()
             )
             editors_context = self.tls.editors_server()
-            for name in self.editor_names:
+            for name in fhir_servers:
                 self._servers.start(
-                    mtls(name), self.editor_apps[name], sockets[mtls(name)],
-                    ssl_context=editors_context,
-                )  # fmt: skip
+                    mtls(name), apps[name], sockets[mtls(name)], ssl_context=editors_context
+                )
         try:
             await self._servers.wait_started(progress("server"))
         except OSError:
