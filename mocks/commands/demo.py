@@ -2,8 +2,10 @@
 
 By default, the booking journey (:mod:`mocks.journey`) with the requested fleet: the fake
 ProSanté Connect, the SAS platform with its PSC login, SAS IdP and INT_R03 server, the mock
-editors with their booking pages (one uvicorn server each), the in-memory Hub Santé and the fake
-LRM. Ports: platform ``--port`` (8000), PSC +1, LRM +2, editors +101, +102, … A progress display
+editors with their booking pages (one uvicorn server each), the marketplace platforms
+(``--marketplaces``, :mod:`mocks.marketplace`), the in-memory Hub Santé and the fake LRM.
+Ports: platform ``--port`` (8000), PSC +1, LRM +2, marketplaces +60, +61, …, editors +101,
++102, … A progress display
 on stderr while starting, then ONE line on stdout with the URLs; Ctrl-C or SIGTERM stops
 everything cleanly (exit 0, no traceback); a busy port is a one-line message and exit 1.
 
@@ -48,6 +50,8 @@ API_TOKEN_ENV = "SASREF_API_TOKEN"
 SAS_CLIENT_CN, SAS_CLIENT_OU = "sas.sante.fr", "SAS"
 #: Assumed OU of an editor's client certificate (:data:`mocks.pki.EDITOR_CLIENT_OU`).
 EDITOR_CLIENT_OU = "EDITEUR"
+#: :data:`mocks.marketplace.MAX_MARKETPLACES` (not imported: ``sasref --help`` stays quick).
+MAX_MARKETPLACES = 40
 
 
 def register(subparsers: Any) -> None:
@@ -56,10 +60,18 @@ def register(subparsers: Any) -> None:
         help="run the whole SAS ecosystem (PSC, platform, editors, hub, LRM) on loopback",
         description="The whole ecosystem on loopback: fake ProSanté Connect, the SAS platform "
         "(search API and pages behind the PSC login, SAS IdP, INT_R03), N mock editors with "
-        "booking pages built from a seeded population, an in-memory Hub Santé and a fake LRM.",
+        "booking pages built from a seeded population, marketplace platforms (care requests), "
+        "an in-memory Hub Santé and a fake LRM.",
     )
     parser.add_argument("--editors", type=int, default=40, help="mock editors (default 40)")
     parser.add_argument("--practitioners", type=int, default=4000, help="default 4000")
+    parser.add_argument(
+        "--marketplaces",
+        type=int,
+        default=6,
+        help="marketplace platforms ('places de marché', 0 to 40; default 6) on port+60… "
+        "(not with --no-login)",
+    )
     parser.add_argument("--seed", type=int, default=42, help="population seed (default 42)")
     parser.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
     parser.add_argument(
@@ -157,10 +169,13 @@ def run(args: argparse.Namespace) -> int:
     if args.editors < 1 or args.practitioners < 1:
         _say("--editors and --practitioners must be >= 1")
         return 2
+    if not 0 <= args.marketplaces <= MAX_MARKETPLACES:
+        _say(f"--marketplaces: 0 to {MAX_MARKETPLACES} (their ports are port+60…port+99)")
+        return 2
     # the journey's layout (mocks.journey.demo.last_port), before paying for its imports
     room = 101 + args.editors
     if args.tls and not args.no_login:
-        room = max(501, 101 + args.editors) + args.editors
+        room = max(501, 101 + args.editors) + args.editors + args.marketplaces
     if not 0 < args.port < 65536 - room:
         _say(f"--port {args.port} leaves no room for the editors' ports (port+101…)")
         return 2
@@ -236,6 +251,7 @@ async def _serve_journey_in(
         ready_line,
         tls_hints,
     )
+    from mocks.journey.demo import DEMO_TIME_SCALE
     from mocks.pki import ClientName
     from mocks.population import generate_population
     from mocks.serving import PortBusy
@@ -255,6 +271,8 @@ async def _serve_journey_in(
         log_searches=True,
         api_token=args.api_token or None,
         call_deadline=args.deadline,
+        marketplaces=args.marketplaces,
+        marketplace_time_scale=DEMO_TIME_SCALE,
         tls=None
         if tls_dir is None
         else TlsSettings(
@@ -279,14 +297,18 @@ async def _serve_journey_in(
         journey = Journey(settings, population=population)
         progress.update(step, total=1, completed=1)
         editors = progress.add_task("editors (FHIR API + booking pages)", total=args.editors)
-        servers_total = args.editors + 3 if tls_dir is None else 2 * args.editors + 4
+        fhir_servers = args.editors + args.marketplaces
+        servers_total = fhir_servers + 3 if tls_dir is None else 2 * fhir_servers + 4
         servers = progress.add_task("servers", total=servers_total)
         tasks = {"editor": editors, "server": servers}
 
         def advance(stage: str, name: str) -> None:
             progress.update(tasks[stage], advance=1)
 
-        ports = demo_ports(journey.editor_names, args.port, tls=tls_dir is not None)
+        ports = demo_ports(
+            journey.editor_names, args.port, tls=tls_dir is not None,
+            marketplace_names=journey.marketplace_names,
+        )  # fmt: skip
         try:
             await journey.start_serving(args.host, ports, on_progress=advance)
         except PortBusy as exc:

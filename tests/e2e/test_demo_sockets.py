@@ -21,6 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "e2e-token"
 EDITORS = 3
+MARKETPLACES = 6  # the demo's default
 
 
 def free_port() -> int:
@@ -39,10 +40,11 @@ def port_is_free(port: int) -> bool:
 
 
 def demo_base_port(editors: int) -> int:
-    """A platform port whose journey layout (port, +1, +2, +101…) is free right now."""
+    """A platform port whose journey layout (port, +1, +2, +60…, +101…) is free right now."""
     for _ in range(50):
         base = free_port()
-        wanted = [base, base + 1, base + 2, *(base + 101 + i for i in range(editors))]
+        wanted = [base, base + 1, base + 2, *(base + 60 + i for i in range(MARKETPLACES)),
+                  *(base + 101 + i for i in range(editors))]  # fmt: skip
         if base + 101 + editors < 65000 and all(port_is_free(p) for p in wanted):
             return base
     raise RuntimeError("no free port range for the demo")
@@ -99,6 +101,7 @@ def test_demo_runs_the_journey_serves_the_api_by_token_and_stops_cleanly() -> No
             f"PSC http://127.0.0.1:{port + 1}/",
             f"LRM http://127.0.0.1:{port + 2}/appointments",
             f"editors http://127.0.0.1:{port + 101}-{port + 100 + EDITORS} ({EDITORS} +1 of yours)",
+            f"marketplaces http://127.0.0.1:{port + 60}-{port + 65} (6)",
         ):
             assert url in line, line
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30, trust_env=False) as web:
@@ -131,6 +134,14 @@ def test_demo_runs_the_journey_serves_the_api_by_token_and_stops_cleanly() -> No
             editors = web.get("/api/v1/editors").json()
             assert editors[0]["base_url"] == f"http://127.0.0.1:{port + 101}/fhir"
             assert editors[-1]["name"] == "mine" and editors[-1]["base_url"] == mine
+            # the marketplaces: in the registry, each serving its care-request page
+            listed = web.get("/marketplace/api/v1/editors", params={"enabled": "1"}).json()
+            assert [m["request_url"] for m in listed] == [
+                f"http://127.0.0.1:{port + 60 + i}/care-request" for i in range(MARKETPLACES)
+            ]
+            request_page = httpx.get(listed[0]["request_url"], trust_env=False)
+            assert request_page.status_code == 303  # into the silent SSO
+            assert request_page.headers["location"].startswith("/sso/start?next=")
             # the PSC discovery and the LRM answer on their ports
             issuer = f"http://127.0.0.1:{port + 1}/auth/realms/esante-wallet"
             psc = httpx.get(f"{issuer}/.well-known/openid-configuration", trust_env=False)
