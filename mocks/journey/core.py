@@ -10,8 +10,8 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 from fastapi import FastAPI
@@ -21,8 +21,8 @@ from mocks.editor_booking import EditorBooking
 from mocks.editor_booking.driver import Browser, csrf_of, form_action, slot_links
 from mocks.hub import InMemoryHub
 from mocks.journey.build import build
+from mocks.journey.marketplace import PoolDirectory, care_timeline, request_care
 from mocks.journey.model import (
-    DEMO_CARE,
     DEMO_PATIENT,
     FhirOutage,
     JourneyBooking,
@@ -33,8 +33,7 @@ from mocks.journey.model import (
 )
 from mocks.journey.tls import JourneyTls
 from mocks.lrm import FakeLrm
-from mocks.marketplace import Marketplace, MarketplaceProfile, PoolMember, make_marketplaces
-from mocks.marketplace.driver import FORM_LABEL, form_values, marketplace_links
+from mocks.marketplace import Marketplace, MarketplaceProfile, make_marketplaces
 from mocks.population import Population, generate_population
 from mocks.psc import default_personas
 from mocks.serving import HostTransport, ServerSet, bind_sockets, bound_port
@@ -42,15 +41,10 @@ from sasref.appointments.store import InMemoryAppointmentStore
 from sasref.appointments.wiring import AppointmentStack
 from sasref.auth import Regulator
 from sasref.auth.login import SasLogin
+from sasref.clock import FixedClock
 from sasref.directory import Directory
 from sasref.directory.model import AgendaKind
-from sasref.lrm.messages import (
-    PROFESSION_URL,
-    SPECIALITY_URL,
-    OrganizationInfo,
-    PractitionerInfo,
-    samu_client_id,
-)
+from sasref.lrm.messages import OrganizationInfo, PractitionerInfo, samu_client_id
 from sasref.regulators import RegulatorAccount, RegulatorRegistry, RegulatorSync
 from sasref.search import SlotView
 
@@ -82,9 +76,7 @@ class Journey:
         self.marketplace_profiles: tuple[MarketplaceProfile, ...] = make_marketplaces(
             s.seed, s.marketplaces
         )
-        self._pool: dict[str, tuple[MarketplaceProfile, PoolMember]] = {
-            m.idnps: (profile, m) for profile in self.marketplace_profiles for m in profile.pool
-        }
+        self.pool = PoolDirectory(self.marketplace_profiles)
         # filled by build()
         self.urls: JourneyUrls | None = None
         self.psc: FastAPI | None = None
@@ -184,7 +176,7 @@ class Journey:
         number is left out rather than have the Hub reject the whole message."""
         p = self.population.practitioner(idnps)
         if p is None:
-            return self._pool_member_info(idnps)
+            return self.pool.info(idnps)
         practitioner = PractitionerInfo(
             rpps_id=p.id, last_name=p.family, first_name=p.given,
             speciality_code=p.speciality, profession_code=p.profession,
@@ -196,21 +188,6 @@ class Journey:
             else None
         )
         return practitioner, organization
-
-    def _pool_member_info(
-        self, idnps: str
-    ) -> tuple[PractitionerInfo | None, OrganizationInfo | None]:
-        """A marketplace's professional, and the marketplace as the structure of the visit."""
-        found = self._pool.get(idnps)
-        if found is None:
-            return None, None
-        profile, m = found
-        practitioner = PractitionerInfo(
-            rpps_id=m.idnps, last_name=m.family, first_name=m.given,
-            speciality_code=m.speciality, speciality_url=SPECIALITY_URL if m.speciality else None,
-            profession_url=PROFESSION_URL, profession_code=m.profession,
-        )  # fmt: skip
-        return practitioner, OrganizationInfo(profile.siret, profile.label)
 
     # --- helpers for tests, notebooks and the demo ------------------------------------------
     def editor_state(self, name: str) -> EditorState:
@@ -251,13 +228,6 @@ class Journey:
                     if slot.fixed_point_id == point.id and slot.booking_url:
                         return association.editor or "", slot
         raise LookupError("no free SOS slot on an editor agenda in this population")
-
-    def pick_marketplace(self, department: str, care_type: str = DEMO_CARE["care_type"]) -> str:
-        """The first marketplace taking ``care_type`` in ``department``."""
-        for profile in self.marketplace_profiles:
-            if department in profile.departments and care_type in profile.care_types:
-                return profile.name
-        raise LookupError(f"no marketplace takes {care_type!r} in {department}")
 
     def browser(self) -> httpx.AsyncClient:
         """A fresh in-process 'browser': its own cookie jar, every host mounted."""
@@ -301,38 +271,16 @@ class Journey:
     ) -> JourneyCareRequest:
         """The marketplace click path in process: PSC login at the SAS (unless ``browser`` is
         logged in), a search near ``place`` (default: the SAMU's préfecture), the results
-        page's "Place de marché" link (SSO at the marketplace), the care-request form with
-        what the page pre-filled (place, window) plus the demo patient and ``care``."""
-        from sasref.directory.geo import department
+        page's "Place de marché" link to ``marketplace`` (default: the first taking the care
+        type), SSO at the marketplace, the care-request form with what the page pre-filled
+        (place, window) plus the demo patient and ``care`` (:data:`DEMO_CARE` by default)."""
+        return await request_care(
+            self, persona, care, place=place, marketplace=marketplace, browser=browser
+        )
 
-        assert self.urls is not None
-        if browser is None:
-            browser = Browser(self.browser())
-            await browser.login_with_psc(self.urls.sas, persona)
-        place = place or department(self.settings.samu_department).prefecture_name
-        chosen = {**DEMO_CARE, **(care or {})}
-        results, _ = await browser.follow(
-            f"{self.urls.sas}/recherche?{urlencode({'address': place})}"
-        )
-        links = marketplace_links(results.text)
-        name = marketplace or next(
-            n for n in links if chosen["care_type"] in self.marketplace(n).profile.care_types
-        )
-        page, url = await browser.follow(links[name])
-        data = {
-            **form_values(page.text),
-            **DEMO_PATIENT,
-            **chosen,
-            "csrf_token": csrf_of(page.text),
-        }
-        done, final = await browser.follow(
-            form_action(page.text, url, FORM_LABEL), method="POST", data=data
-        )
-        if done.status_code != 200:
-            raise RuntimeError(f"care request failed ({done.status_code}): {done.text[:300]}")
-        request_id = final.rsplit("/", 1)[-1]
-        filed = self.marketplaces[name].service.requests[request_id]
-        return JourneyCareRequest(browser, name, final, filed)
+    async def care_timeline(self, filed: JourneyCareRequest) -> list[dict[str, Any]]:
+        """A care request's steps at the marketplace, the SAS and the LRM (notebook 08)."""
+        return await care_timeline(self, filed)
 
     def marketplace(self, name: str) -> Marketplace:
         return self.marketplaces[name]
@@ -364,6 +312,17 @@ class Journey:
     async def lrm_appointments(self) -> list[dict[str, Any]]:
         await self.hub.settle()
         return [a.to_json() for a in self.lrm.appointments.values()]
+
+    async def advance(self, duration: timedelta, step: timedelta = timedelta(minutes=1)) -> None:
+        """Move the journey's ``FixedClock`` by ``duration``, ``step`` by ``step``, settling
+        after each (the marketplaces' dispatch then happens at its own times)."""
+        clock = self.clock
+        if not isinstance(clock, FixedClock):
+            raise TypeError("advance() needs the journey's FixedClock (in process)")
+        end = clock.now() + duration
+        while clock.now() < end:
+            clock.advance(min(step, end - clock.now()))
+            await self.settle()
 
     async def settle(self) -> None:
         """Apply the marketplaces' due answers and expiries, flush every editor and marketplace

@@ -14,11 +14,9 @@ Pages (French; the regulator arrives from the SAS results page's "Place de march
   (timeline, professional, INT_R03 delivery), ``POST /care-requests/{id}/cancel``;
 * ``GET|POST /login``, ``POST /logout`` — the platform's own password login.
 
-FHIR (``/fhir``): INT_R02 regulator accounts ``POST|PUT|GET /Practitioner`` (the editors'
-handlers, :mod:`mocks.editor.accounts`: the SAS pushes accounts to marketplaces too),
-``GET /Appointment[/{id}]`` (the requests as the Appointments reported to the SAS),
-``POST /AppointmentResponse`` (a professional's answer: ``accepted`` or ``declined``; 409 +
-OperationOutcome on a closed request), ``GET /metadata``.
+FHIR (``/fhir``, :mod:`mocks.marketplace.fhir`): INT_R02 regulator accounts, the requests as
+Appointments, ``POST /AppointmentResponse`` (a professional's answer; 409 + OperationOutcome on
+a closed request), ``/metadata``.
 
 JSON for tests and notebooks: ``GET /api/care-requests[/{id}]``; ``GET|PUT /admin/behaviour``
 (:class:`~mocks.marketplace.dispatch.MarketplaceBehaviour`), ``GET /admin/outbox``,
@@ -42,16 +40,16 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from mocks.editor import EditorSettings, EditorState, accounts
-from mocks.editor.capability import capability_statement
-from mocks.editor.http import FhirError, error_response, fhir_response, parse_json_body, read_body
+from mocks.editor import EditorSettings, EditorState
+from mocks.editor.http import FhirError, error_response, fhir_response, read_body
 from mocks.editor_booking import AppointmentOutbox, find_regulator_account
 from mocks.editor_booking.accounts import account_note
 from mocks.editor_booking.web import EditorWeb, read_form
 from mocks.marketplace import pages
 from mocks.marketplace.dispatch import MarketplaceBehaviour
+from mocks.marketplace.fhir import MarketplaceFhir
 from mocks.marketplace.fleet import MarketplaceProfile
-from mocks.marketplace.model import CareRequest, appointment_resource
+from mocks.marketplace.model import appointment_resource
 from mocks.marketplace.service import AnswerRefused, MarketplaceService
 from mocks.marketplace.validation import read_care_request, validation_outcome
 from sasref.auth.editor_sso import EditorSsoSettings
@@ -59,9 +57,7 @@ from sasref.auth.mtls import ClientCertificateCheck, ClientName
 from sasref.auth.sso import ORIGIN_SAS
 from sasref.clock import PARIS, Clock, SystemClock
 from sasref.directory import geo
-from sasref.fhir.datetimes import format_instant
 from sasref.fhir.outcome import operation_outcome
-from sasref.fhir.systems import IDNPS_SYSTEM
 
 __all__ = ["Marketplace", "MarketplaceSettings", "create_app"]
 
@@ -141,15 +137,7 @@ class Marketplace(EditorWeb):
         self.add_login_routes(r)
         r.add_api_route("/api/care-requests", self.api_list, methods=["GET"])
         r.add_api_route("/api/care-requests/{request_id}", self.api_get, methods=["GET"])
-        base = self.state.settings.base_path
-        r.add_api_route(f"{base}/Appointment", self.fhir_search, methods=["GET"])
-        r.add_api_route(f"{base}/Appointment/{{request_id}}", self.fhir_read, methods=["GET"])
-        r.add_api_route(f"{base}/AppointmentResponse", self.fhir_answer, methods=["POST"])
-        r.add_api_route(f"{base}/Practitioner", self.post_account, methods=["POST"])
-        r.add_api_route(f"{base}/Practitioner", self.put_account, methods=["PUT"])
-        r.add_api_route(f"{base}/Practitioner", self.search_accounts, methods=["GET"])
-        r.add_api_route(f"{base}/Practitioner/{{account_id}}", self.read_account, methods=["GET"])
-        r.add_api_route(f"{base}/metadata", self.metadata, methods=["GET"])
+        r.include_router(MarketplaceFhir(self).router)
         r.add_api_route("/admin/behaviour", self.get_behaviour, methods=["GET"])
         r.add_api_route("/admin/behaviour", self.put_behaviour, methods=["PUT"])
         r.add_api_route("/admin/outbox", self.admin_outbox, methods=["GET"])
@@ -176,7 +164,7 @@ class Marketplace(EditorWeb):
         """Apply what is due now and send it (what the background task does each round)."""
         return await self.service.run_due()
 
-    async def _flush_quietly(self) -> None:
+    async def flush_quietly(self) -> None:
         try:
             await self.outbox.flush()
         except Exception:  # the outbox keeps the push; the background flush retries
@@ -254,7 +242,7 @@ class Marketplace(EditorWeb):
             requested_by=f"{user.get('given_name', '')} {user.get('family_name', '')}".strip(),
             requested_by_sub=str(user["sub"]),
         )
-        await self._flush_quietly()
+        await self.flush_quietly()
         location = f"/care-requests/{created.id}"
         if _wants_json(request):
             return fhir_response(appointment_resource(created), 201, {"Location": location})
@@ -304,7 +292,7 @@ class Marketplace(EditorWeb):
         except AnswerRefused as exc:
             title = "Demande inconnue" if exc.status == 404 else "Demande close"
             return self._message(title, exc.message, exc.status)
-        await self._flush_quietly()
+        await self.flush_quietly()
         return RedirectResponse(f"/care-requests/{quote(request_id)}", status_code=303)
 
     # --- JSON ------------------------------------------------------------------------------
@@ -316,84 +304,6 @@ class Marketplace(EditorWeb):
         if found is None:
             return JSONResponse({"error": "not_found", "message": request_id}, status_code=404)
         return JSONResponse(found.to_json())
-
-    # --- FHIR ------------------------------------------------------------------------------
-    def _fhir_url(self, path: str) -> str:
-        return f"{self.state.settings.base_url}/{path}"
-
-    async def fhir_read(self, request_id: str) -> Response:
-        found = self.service.requests.get(request_id)
-        if found is None:
-            raise FhirError(404, "not-found", f"Appointment/{request_id} is unknown")
-        return fhir_response(self._appointment(found))
-
-    def _appointment(self, request: CareRequest) -> dict[str, Any]:
-        return {**appointment_resource(request), "id": request.id}
-
-    async def fhir_search(self, request: Request) -> Response:
-        """``?status=`` (pending, booked, cancelled) and ``?identifier=system|value``."""
-        params = request.query_params
-        unknown = [k for k in params if k not in ("status", "identifier", "_format")]
-        if unknown:
-            raise FhirError(400, "not-supported", f"unsupported parameter '{unknown[0]}'")
-        found = list(self.service.requests.values())
-        if "status" in params:
-            found = [r for r in found if r.appointment_status in params["status"].split(",")]
-        if "identifier" in params:
-            found = [r for r in found if "|".join(r.identifier) == params["identifier"]]
-        bundle: dict[str, Any] = {
-            "resourceType": "Bundle", "type": "searchset", "total": len(found),
-            "link": [{"relation": "self", "url": str(request.url)}],
-        }  # fmt: skip
-        if found:
-            bundle["entry"] = [
-                {"fullUrl": self._fhir_url(f"Appointment/{r.id}"),
-                 "resource": self._appointment(r), "search": {"mode": "match"}}
-                for r in found
-            ]  # fmt: skip
-        return fhir_response(bundle)
-
-    async def fhir_answer(self, request: Request) -> Response:
-        """A professional's ``AppointmentResponse`` to a care request."""
-        data = parse_json_body(
-            await read_body(request, _MAX_BODY), request.headers.get("content-type", "")
-        )
-        request_id, idnps, accepted = _read_answer(data)
-        try:
-            found, changed = self.service.answer(request_id, idnps, accepted)
-        except AnswerRefused as exc:
-            raise FhirError(exc.status, exc.code, exc.message) from None
-        await self._flush_quietly()
-        answer = {
-            **data, "id": f"{request_id}-{len(found.events)}",
-            "meta": {"lastUpdated": format_instant(self.clock.now())},
-        }  # fmt: skip
-        location = {"Location": self._fhir_url(f"Appointment/{request_id}")}
-        return fhir_response(answer, 201 if changed else 200, location)
-
-    async def post_account(self, request: Request) -> Response:
-        return await accounts.create_practitioner(request, self.state)
-
-    async def put_account(self, request: Request) -> Response:
-        return await accounts.update_practitioner(request, self.state)
-
-    async def search_accounts(self, request: Request) -> Response:
-        return await accounts.search_practitioners(request, self.state)
-
-    async def read_account(self, request: Request, account_id: str) -> Response:
-        return await accounts.read_practitioner(request, self.state, account_id)
-
-    async def metadata(self) -> Response:
-        """INT_R02 (``SAS-GestionnaireStructure``) plus the marketplace's own resources."""
-        statement = capability_statement(self.state.settings)
-        resources = statement["rest"][0].setdefault("resource", [])
-        resources += [
-            {"type": "Appointment", "interaction": [{"code": "read"}, {"code": "search-type"}],
-             "searchParam": [{"name": "status", "type": "token"},
-                             {"name": "identifier", "type": "token"}]},
-            {"type": "AppointmentResponse", "interaction": [{"code": "create"}]},
-        ]  # fmt: skip
-        return fhir_response(statement)
 
     # --- admin -----------------------------------------------------------------------------
     async def get_behaviour(self) -> JSONResponse:
@@ -423,26 +333,6 @@ class Marketplace(EditorWeb):
     async def admin_dispatch(self) -> JSONResponse:
         applied = await self.settle()
         return JSONResponse({"applied": applied, "summary": self.outbox.summary()})
-
-
-def _read_answer(data: dict[str, Any]) -> tuple[str, str, bool]:
-    """``(request id, IDNPS, accepted)`` of an AppointmentResponse; 400/422 when unusable."""
-    if data.get("resourceType") != "AppointmentResponse":
-        raise FhirError(400, "invalid", f"expected an AppointmentResponse, got "
-                        f"{data.get('resourceType')!r}")  # fmt: skip
-    reference = (data.get("appointment") or {}).get("reference")
-    if not isinstance(reference, str) or not reference.startswith("Appointment/"):
-        raise FhirError(400, "required", "appointment.reference 'Appointment/<id>' is required",
-                        "AppointmentResponse.appointment")  # fmt: skip
-    ident = ((data.get("actor") or {}).get("identifier")) or {}
-    if ident.get("system") != IDNPS_SYSTEM or not isinstance(ident.get("value"), str):
-        raise FhirError(400, "required", f"actor.identifier: the professional's IDNPS "
-                        f"({IDNPS_SYSTEM}) is required", "AppointmentResponse.actor")  # fmt: skip
-    status = data.get("participantStatus")
-    if status not in ("accepted", "declined"):
-        raise FhirError(422, "code-invalid", f"participantStatus {status!r}: accepted or "
-                        "declined", "AppointmentResponse.participantStatus")  # fmt: skip
-    return reference.removeprefix("Appointment/"), ident["value"], status == "accepted"
 
 
 def _install_error_handlers(app: FastAPI, marketplace: Marketplace) -> None:

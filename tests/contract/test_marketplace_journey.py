@@ -370,3 +370,21 @@ async def test_the_marketplace_fhir_api_and_its_admin(journey: Journey) -> None:
     j.clock.advance(timedelta(hours=2))
     dispatched = (await http.post(f"{base}/admin/dispatch")).json()
     assert dispatched["applied"] >= 1 and dispatched["summary"]["pending"] == 0
+
+
+async def test_the_timeline_follows_the_request_across_the_three_places(journey: Journey) -> None:
+    j = journey
+    filed = await j.request_care_as()
+    await j.settle()
+    await j.advance(timedelta(minutes=45))
+    assert filed.request.state is RequestState.ACCEPTED
+    rows = await j.care_timeline(filed)
+    assert [r["at"] for r in rows] == sorted(r["at"] for r in rows)
+    accepted = next(r["at"] for r in rows if "a accepté" in r["what"])
+    sas = [r for r in rows if r["where"] == "SAS (INT_R03)"]
+    lrm = [r for r in rows if r["where"] == "LRM (INT_L02)"]
+    assert [r["what"] for r in sas] == ["Appointment pending", "Appointment booked"]
+    assert [r["what"] for r in lrm] == ["CreateAppointment pending", "UpdateAppointment booked"]
+    # stepping the clock a minute at a time: the SAS and the LRM learn it within the minute
+    assert timedelta(0) <= sas[1]["at"] - accepted <= timedelta(minutes=1)
+    assert lrm[1]["at"] == sas[1]["at"]
