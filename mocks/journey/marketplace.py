@@ -82,24 +82,26 @@ async def request_care(
 
 
 async def care_timeline(journey: Journey, filed: JourneyCareRequest) -> list[dict[str, Any]]:
-    """Every step of a care request, oldest first: ``{"at", "where", "what"}`` rows — the
-    marketplace's events, each version the SAS stored, each message the LRM received."""
+    """Every step of a care request, oldest first: ``{"at", "where", "kind", "what"}`` rows —
+    the marketplace's events (``kind`` created, declined, accepted, duplicate, refused, expired,
+    cancelled), each version the SAS stored and each message the LRM received (``kind`` the
+    appointment's status)."""
     request = filed.request
     rows: list[dict[str, Any]] = [
-        {"at": e.at, "where": f"marketplace {filed.marketplace}", "what": e.text}
+        {"at": e.at, "where": f"marketplace {filed.marketplace}", "kind": e.kind, "what": e.text}
         for e in request.events
     ]
     stored = await journey.appointments.get(*request.identifier)
     if stored is not None:
         rows += [
-            {"at": at, "where": "SAS (INT_R03)", "what": f"Appointment {status}"}
+            {"at": at, "where": "SAS (INT_R03)", "kind": status, "what": f"Appointment {status}"}
             for status, at in stored.status_history
         ]
         for found in await journey.lrm_appointments():
             if found["appointmentId"] == stored.id:
                 rows += [
                     {"at": parse_datetime(h["receivedAt"]), "where": "LRM (INT_L02)",
-                     "what": f"{h['method']} {h['status']}"}
+                     "kind": h["status"], "what": f"{h['method']} {h['status']}"}
                     for h in found["history"]
                 ]  # fmt: skip
     return sorted(rows, key=lambda row: row["at"])
