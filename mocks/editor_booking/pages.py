@@ -16,10 +16,12 @@ __all__ = [
     "booking_page",
     "bookings_page",
     "confirmation_page",
+    "form_error",
     "input_field",
     "login_page",
     "message_page",
     "page",
+    "permissions_note",
     "who",
 ]
 
@@ -70,6 +72,27 @@ def input_field(
     )
 
 
+def permissions_note(granted: bool, refused: str = "") -> str:
+    """Whether the regulator-only permissions are on (IG digest §3.4); when they are not, why,
+    and that ``refused`` (what the page would have offered) is unavailable."""
+    if granted:
+        return (
+            '<p class="note" id="permissions">Droits régulateur SAS actifs (arrivée depuis le '
+            "SAS).</p>"
+        )
+    return (
+        '<p class="note" id="permissions">Droits régulateur non accordés : ils ne le sont '
+        "que pour un lien ouvert depuis la plateforme SAS (<code>origin=sas</code>) avec une "
+        f"session ouverte par SSO. {escape(refused)} pour le compte du SAS indisponible.</p>"
+    )
+
+
+def form_error(errors: Mapping[str, str]) -> str:
+    """The error about the whole form (key ``form``), if any."""
+    text = errors.get("form")
+    return f'<p class="error" role="alert">{escape(text)}</p>' if text else ""
+
+
 def booking_page(
     *,
     editor: str,
@@ -90,12 +113,7 @@ def booking_page(
         f" <small>({escape(', '.join(slot.types))}; {escape(', '.join(slot.motifs))})</small></p>"
     )
     if not regulator:
-        body = (
-            '<p class="note" id="permissions">Droits régulateur non accordés : ils ne le sont '
-            "que pour un lien ouvert depuis la plateforme SAS (<code>origin=sas</code>) avec une "
-            "session ouverte par SSO. Réservation pour le compte du SAS indisponible.</p>"
-        )
-        return page("Réservation", head + body, editor)
+        return page("Réservation", head + permissions_note(False, "Réservation"), editor)
     note = f'<p class="note" id="account">{escape(account_note)}</p>' if account_note else ""
     form = (
         f'<form method="post" action="{escape(action)}" aria-label="Patient">'
@@ -110,14 +128,10 @@ def booking_page(
         + input_field("phone", "Téléphone", "tel", values.get("phone", ""), errors.get("phone"),
                  ' autocomplete="tel"')
         + "</fieldset>"
-        + (f'<p class="error" role="alert">{escape(errors["form"])}</p>' if "form" in errors
-           else "")
+        + form_error(errors)
         + '<button type="submit">Réserver ce créneau</button></form>'
     )  # fmt: skip
-    regulator_note = (
-        '<p class="note" id="permissions">Droits régulateur SAS actifs (arrivée depuis le SAS).</p>'
-    )
-    return page("Réservation", head + regulator_note + note + form, editor)
+    return page("Réservation", head + permissions_note(True) + note + form, editor)
 
 
 def confirmation_page(

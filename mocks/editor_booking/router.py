@@ -46,7 +46,6 @@ from mocks.editor_booking.appointment import (
     Patient,
     appointment_resource,
 )
-from mocks.editor_booking.outbox import AppointmentOutbox
 from mocks.editor_booking.web import EditorWeb, read_form
 from sasref.auth.editor_sso import EditorSsoSettings
 from sasref.auth.sso import ORIGIN_SAS
@@ -87,14 +86,14 @@ class EditorBooking(EditorWeb):
             state.settings.name,
             settings.sso,
             http,
+            sas_fhir_base=settings.sas_fhir_base,
+            clock=state.settings.clock,
             local_users=settings.local_users,
             allowed_origins=settings.allowed_origins,
             home="/appointments",
         )
         self.settings = settings
         self.state = state
-        self.clock = state.settings.clock
-        self.outbox = AppointmentOutbox(http, settings.sas_fhir_base, self.clock)
         self.bookings: dict[str, Booking] = {}
         self._rng = random.Random(settings.seed)
         r = APIRouter(tags=["booking"], include_in_schema=False)
@@ -108,8 +107,7 @@ class EditorBooking(EditorWeb):
         r.add_api_route("/appointments/{booking_id}/status", self.change_status, methods=["POST"])
         self.add_login_routes(r)
         r.add_api_route("/admin/bookings", self.admin_bookings, methods=["GET"])
-        r.add_api_route("/admin/outbox", self.admin_outbox, methods=["GET"])
-        r.add_api_route("/admin/outbox/flush", self.admin_flush, methods=["POST"])
+        self.add_outbox_routes(r)
         self.router = r
 
     def install(self, app: FastAPI) -> None:
@@ -259,7 +257,7 @@ class EditorBooking(EditorWeb):
                                  "réservé par quelqu'un d'autre.", 409)  # fmt: skip
         booking = self._new_booking(slot, patient, account, user)
         self.outbox.enqueue("POST", booking.identifier, appointment_resource(booking))
-        await self._flush_quietly()
+        await self.flush_quietly()
         return RedirectResponse(f"/appointments/{booking.id}", status_code=303)
 
     def _new_booking(
@@ -283,12 +281,6 @@ class EditorBooking(EditorWeb):
         )
         self.bookings[booking_id] = booking
         return booking
-
-    async def _flush_quietly(self) -> None:
-        try:
-            await self.outbox.flush()
-        except Exception:  # the outbox keeps the push; the background flush will retry
-            log.exception("INT_R03 immediate flush failed")
 
     # --- after the booking -----------------------------------------------------------------
     def delivery_text(self, booking: Booking) -> str:
@@ -340,19 +332,11 @@ class EditorBooking(EditorWeb):
         booking.status = status
         booking.history.append((status, self.clock.now()))
         self.outbox.enqueue("PUT", booking.identifier, appointment_resource(booking))
-        await self._flush_quietly()
+        await self.flush_quietly()
 
     # --- JSON for tests and notebooks ------------------------------------------------------
     async def admin_bookings(self) -> JSONResponse:
         return JSONResponse([b.to_json() for b in self.bookings.values()])
-
-    async def admin_outbox(self) -> JSONResponse:
-        return JSONResponse({"summary": self.outbox.summary(),
-                             "pushes": [p.to_json() for p in self.outbox.pushes]})  # fmt: skip
-
-    async def admin_flush(self) -> JSONResponse:
-        delivered = await self.outbox.flush()
-        return JSONResponse({"delivered": delivered, "summary": self.outbox.summary()})
 
 
 def booking_router(

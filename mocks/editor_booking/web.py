@@ -1,14 +1,17 @@
-"""What every mock editor's web pages share (the booking pages, the marketplaces' care-request
+"""What every mock editor's web side shares (the booking pages, the marketplaces' care-request
 pages): the editor session opened by SSO (:mod:`sasref.auth.editor_sso`), its CSRF token, the
-regulator-permission rule (IG digest §3.4) and the editor's own password login.
+regulator-permission rule (IG digest §3.4), the editor's own password login and its INT_R03
+outbox to the SAS (:class:`~mocks.editor_booking.outbox.AppointmentOutbox`).
 
 :class:`EditorWeb` is the base of :class:`mocks.editor_booking.EditorBooking` and
 :class:`mocks.marketplace.Marketplace`; :meth:`EditorWeb.add_login_routes` adds ``GET|POST
-/login`` and ``POST /logout`` to a router.
+/login`` and ``POST /logout`` to a router, :meth:`EditorWeb.add_outbox_routes` ``GET
+/admin/outbox`` and ``POST /admin/outbox/flush``.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -16,13 +19,17 @@ from urllib.parse import quote
 
 import httpx
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from mocks.editor_booking import pages
+from mocks.editor_booking.outbox import AppointmentOutbox
 from sasref.auth.editor_sso import EditorSso, EditorSsoSettings
 from sasref.auth.sso import regulator_permissions_allowed
+from sasref.clock import Clock
 
 __all__ = ["EditorWeb", "read_form", "safe_next"]
+
+log = logging.getLogger(__name__)
 
 
 def safe_next(value: str | None, default: str) -> str:
@@ -38,7 +45,8 @@ async def read_form(request: Request) -> dict[str, str]:
 
 
 class EditorWeb:
-    """Sessions, CSRF, regulator permissions and the password login of one editor's pages."""
+    """Sessions, CSRF, regulator permissions, the password login and the INT_R03 outbox of one
+    editor's pages (``http`` reaches its SSO provider and the SAS's FHIR base)."""
 
     def __init__(
         self,
@@ -46,13 +54,17 @@ class EditorWeb:
         sso: EditorSsoSettings,
         http: httpx.AsyncClient,
         *,
+        sas_fhir_base: str,
+        clock: Clock,
         local_users: Mapping[str, str],
         allowed_origins: tuple[str, ...],
         home: str,
         kind: str = pages.AGENDA_EDITOR,
     ) -> None:
         self.name = name
+        self.clock = clock
         self.sso = EditorSso(sso, http)
+        self.outbox = AppointmentOutbox(http, sas_fhir_base, clock)
         self.local_users = local_users
         self.allowed_origins = allowed_origins
         self.home = home  # where a login without ``next`` lands
@@ -62,6 +74,26 @@ class EditorWeb:
         router.add_api_route("/login", self.login_form, methods=["GET"])
         router.add_api_route("/login", self.login, methods=["POST"])
         router.add_api_route("/logout", self.logout, methods=["POST"])
+
+    def add_outbox_routes(self, router: APIRouter) -> None:
+        router.add_api_route("/admin/outbox", self.admin_outbox, methods=["GET"])
+        router.add_api_route("/admin/outbox/flush", self.admin_flush, methods=["POST"])
+
+    # --- INT_R03 ---------------------------------------------------------------------------
+    async def flush_quietly(self) -> None:
+        """Send what the outbox holds now; a failure leaves it there for the next flush."""
+        try:
+            await self.outbox.flush()
+        except Exception:  # the outbox keeps the push; the background flush will retry
+            log.exception("INT_R03 immediate flush failed")
+
+    async def admin_outbox(self) -> JSONResponse:
+        return JSONResponse({"summary": self.outbox.summary(),
+                             "pushes": [p.to_json() for p in self.outbox.pushes]})  # fmt: skip
+
+    async def admin_flush(self) -> JSONResponse:
+        delivered = await self.outbox.flush()
+        return JSONResponse({"delivered": delivered, "summary": self.outbox.summary()})
 
     # --- sessions ----------------------------------------------------------------------------
     def _session(self, request: Request) -> dict[str, Any]:

@@ -26,7 +26,6 @@ JSON for tests and notebooks: ``GET /api/care-requests[/{id}]``; ``GET|PUT /admi
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -42,7 +41,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mocks.editor import EditorSettings, EditorState
 from mocks.editor.http import FhirError, error_response, fhir_response, read_body
-from mocks.editor_booking import AppointmentOutbox, find_regulator_account
+from mocks.editor_booking import find_regulator_account
 from mocks.editor_booking.accounts import account_note
 from mocks.editor_booking.web import EditorWeb, read_form
 from mocks.marketplace import pages
@@ -61,7 +60,6 @@ from sasref.fhir.outcome import operation_outcome
 
 __all__ = ["Marketplace", "MarketplaceSettings", "create_app"]
 
-log = logging.getLogger(__name__)
 _MAX_BODY = 100_000
 
 
@@ -107,12 +105,12 @@ class Marketplace(EditorWeb):
     def __init__(self, settings: MarketplaceSettings, http: httpx.AsyncClient) -> None:
         profile = settings.profile
         super().__init__(
-            profile.name, settings.sso, http, local_users=settings.local_users,
+            profile.name, settings.sso, http, sas_fhir_base=settings.sas_fhir_base,
+            clock=settings.clock, local_users=settings.local_users,
             allowed_origins=settings.allowed_origins, home="/care-requests", kind=pages.KIND,
         )  # fmt: skip
         self.settings = settings
         self.profile = profile
-        self.clock = settings.clock
         fhir_base = (settings.fhir_base or f"{settings.root.rstrip('/')}/fhir").rstrip("/")
         self.state = EditorState(
             EditorSettings(
@@ -120,7 +118,6 @@ class Marketplace(EditorWeb):
                 use_cases=frozenset(), clock=self.clock, seed=settings.seed,
             )
         )  # fmt: skip
-        self.outbox = AppointmentOutbox(http, settings.sas_fhir_base, self.clock)
         self.service = MarketplaceService(
             profile, self.outbox, self.clock, identifier_system=settings.identifier_system,
             seed=settings.seed, time_scale=settings.time_scale, timeout=settings.timeout,
@@ -140,8 +137,7 @@ class Marketplace(EditorWeb):
         r.include_router(MarketplaceFhir(self).router)
         r.add_api_route("/admin/behaviour", self.get_behaviour, methods=["GET"])
         r.add_api_route("/admin/behaviour", self.put_behaviour, methods=["PUT"])
-        r.add_api_route("/admin/outbox", self.admin_outbox, methods=["GET"])
-        r.add_api_route("/admin/outbox/flush", self.admin_flush, methods=["POST"])
+        self.add_outbox_routes(r)
         r.add_api_route("/admin/dispatch", self.admin_dispatch, methods=["POST"])
         self.router = r
 
@@ -163,12 +159,6 @@ class Marketplace(EditorWeb):
     async def settle(self) -> int:
         """Apply what is due now and send it (what the background task does each round)."""
         return await self.service.run_due()
-
-    async def flush_quietly(self) -> None:
-        try:
-            await self.outbox.flush()
-        except Exception:  # the outbox keeps the push; the background flush retries
-            log.exception("INT_R03 immediate flush failed")
 
     # --- pages ----------------------------------------------------------------------------
     async def root_page(self) -> Response:
@@ -321,14 +311,6 @@ class Marketplace(EditorWeb):
         except ValidationError as exc:
             raise FhirError(422, "invalid", f"invalid behaviour: {exc.errors()}") from None
         return JSONResponse(self.service.behaviour.model_dump())
-
-    async def admin_outbox(self) -> JSONResponse:
-        return JSONResponse({"summary": self.outbox.summary(),
-                             "pushes": [p.to_json() for p in self.outbox.pushes]})  # fmt: skip
-
-    async def admin_flush(self) -> JSONResponse:
-        delivered = await self.outbox.flush()
-        return JSONResponse({"delivered": delivered, "summary": self.outbox.summary()})
 
     async def admin_dispatch(self) -> JSONResponse:
         applied = await self.settle()

@@ -9,7 +9,7 @@ from datetime import datetime
 from html import escape
 from typing import Any, Final
 
-from mocks.editor_booking.pages import input_field, page, who
+from mocks.editor_booking.pages import form_error, input_field, page, permissions_note, who
 from mocks.marketplace.fleet import MarketplaceProfile
 from mocks.marketplace.model import STATE_LABELS, CareRequest, RequestState
 from sasref.clock import PARIS
@@ -75,12 +75,8 @@ def care_request_page(
     errors = errors or {}
     head = f"{_who(user)}<h1>Demande de prise en charge</h1><p>{escape(profile.description)}</p>"
     if not regulator:
-        body = (
-            '<p class="note" id="permissions">Droits régulateur non accordés : ils ne le sont '
-            "que pour un lien ouvert depuis la plateforme SAS (<code>origin=sas</code>) avec une "
-            "session ouverte par SSO. Demande pour le compte du SAS indisponible.</p>"
-        )
-        return _page("Demande de prise en charge", head + body, profile)
+        refused = permissions_note(False, "Demande")
+        return _page("Demande de prise en charge", head + refused, profile)
 
     def text(name: str, label: str, kind: str = "text", extra: str = "") -> str:
         return input_field(name, label, kind, values.get(name, ""), errors.get(name), extra)
@@ -108,14 +104,11 @@ def care_request_page(
         + text("window_start", "Au plus tôt", "datetime-local")
         + text("window_end", "Au plus tard", "datetime-local")
         + "</fieldset>"
-        + (f'<p class="error" role="alert">{escape(errors["form"])}</p>' if "form" in errors
-           else "")
+        + form_error(errors)
         + '<button type="submit">Envoyer la demande</button></form>'
     )  # fmt: skip
-    permissions = (
-        '<p class="note" id="permissions">Droits régulateur SAS actifs (arrivée depuis le SAS).</p>'
-    )
-    return _page("Demande de prise en charge", head + permissions + note + form, profile)
+    body = head + permissions_note(True) + note + form
+    return _page("Demande de prise en charge", body, profile)
 
 
 def _state(request: CareRequest) -> str:
