@@ -13,7 +13,7 @@ forwarded to the LRM as ``orientationCategory = PDM``; docs/marketplace.md has t
 
 from __future__ import annotations
 
-from sasref.marketplace.care import CARE_TYPES, CareType, care_type
+from sasref.marketplace.care import CARE_TYPES, CareType
 from sasref.marketplace.links import MarketplaceOffer, SearchPlace, marketplace_offers, request_link
 from sasref.marketplace.registry import (
     FORMAT_FULL,
@@ -34,7 +34,6 @@ __all__ = [
     "MarketplaceOffer",
     "MarketplaceRegistry",
     "SearchPlace",
-    "care_type",
     "marketplace_offers",
     "parse_editors_query",
     "request_link",

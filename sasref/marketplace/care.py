@@ -18,7 +18,7 @@ from typing import Final
 
 from sasref.fhir.specialities import PROFESSIONS
 
-__all__ = ["CARE_TYPES", "CareType", "care_type"]
+__all__ = ["CARE_TYPES", "CareType"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +47,3 @@ CARE_TYPES: Final[Mapping[str, CareType]] = _types(
     CareType("suivi-post-natal", "Suivi post-natal (sage-femme)", "50", timedelta(minutes=45)),
     CareType("visite-medicale", "Visite médicale à domicile", "10", timedelta(minutes=30), "SM54"),
 )
-
-
-def care_type(code: str) -> CareType:
-    """The care type of ``code``; ``KeyError`` naming the known codes when unknown."""
-    try:
-        return CARE_TYPES[code]
-    except KeyError:
-        raise KeyError(f"unknown care type {code!r} (known: {', '.join(CARE_TYPES)})") from None

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -185,9 +185,3 @@ class MarketplaceRegistry:
             if (query.enabled is None or e.enabled is query.enabled)
             and (query.department is None or e.serves(query.department))
         ]
-
-    def set_enabled(self, name: str, enabled: bool) -> MarketplaceEditor:
-        """Enable or disable a marketplace (``KeyError`` when unknown)."""
-        editor = replace(self._editors[name], enabled=enabled)
-        self._editors[name] = editor
-        return editor
