@@ -2,10 +2,11 @@
 
 By default, the booking journey (:mod:`mocks.journey`) with the requested fleet: the fake
 ProSanté Connect, the SAS platform with its PSC login, SAS IdP and INT_R03 server, the mock
-editors with their booking pages (one uvicorn server each), the in-memory Hub Santé and the LRMs
-of the 101 SAMUs, shared by ``--lrm-vendors`` vendors (one uvicorn server each, a path per SAMU).
-Ports: platform ``--port`` (8000), PSC +1, LRM vendors +10 … +29, editors +101, +102, … (+60 …
-+99 are left free). A progress display
+editors with their booking pages (one uvicorn server each), the marketplace platforms
+(``--marketplaces``, :mod:`mocks.marketplace`), the in-memory Hub Santé and the LRMs of the 101
+SAMUs, shared by ``--lrm-vendors`` vendors (one uvicorn server each, a path per SAMU). Ports:
+platform ``--port`` (8000), PSC +1, LRM vendors +10 … +29, marketplaces +60 … +99, editors +101,
++102, … A progress display
 on stderr while starting, then ONE line on stdout with the URLs; Ctrl-C or SIGTERM stops
 everything cleanly (exit 0, no traceback); a busy port is a one-line message and exit 1.
 
@@ -52,6 +53,8 @@ SAS_CLIENT_CN, SAS_CLIENT_OU = "sas.sante.fr", "SAS"
 EDITOR_CLIENT_OU = "EDITEUR"
 #: :data:`mocks.lrm.DEFAULT_VENDORS` and :data:`mocks.lrm.MAX_VENDORS` (not imported, as above).
 DEFAULT_LRM_VENDORS, MAX_LRM_VENDORS = 6, 20
+#: :data:`mocks.marketplace.MAX_MARKETPLACES` (not imported: ``sasref --help`` stays quick).
+MAX_MARKETPLACES = 40
 
 
 def register(subparsers: Any) -> None:
@@ -60,11 +63,18 @@ def register(subparsers: Any) -> None:
         help="run the whole SAS ecosystem (PSC, platform, editors, hub, LRMs) on loopback",
         description="The whole ecosystem on loopback: fake ProSanté Connect, the SAS platform "
         "(search API and pages behind the PSC login, SAS IdP, INT_R03), N mock editors with "
-        "booking pages built from a seeded population, an in-memory Hub Santé and the LRMs of "
-        "the 101 SAMUs from a few LRM vendors.",
+        "booking pages built from a seeded population, marketplace platforms (care requests), "
+        "an in-memory Hub Santé and the LRMs of the 101 SAMUs from a few LRM vendors.",
     )
     parser.add_argument("--editors", type=int, default=40, help="mock editors (default 40)")
     parser.add_argument("--practitioners", type=int, default=4000, help="default 4000")
+    parser.add_argument(
+        "--marketplaces",
+        type=int,
+        default=6,
+        help="marketplace platforms ('places de marché', 0 to 40; default 6) on port+60… "
+        "(not with --no-login)",
+    )
     parser.add_argument("--seed", type=int, default=42, help="population seed (default 42)")
     parser.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
     parser.add_argument(
@@ -173,10 +183,13 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.lrm_vendors <= MAX_LRM_VENDORS:
         _say(f"--lrm-vendors must be between 1 and {MAX_LRM_VENDORS} (ports port+10…port+29)")
         return 2
+    if not 0 <= args.marketplaces <= MAX_MARKETPLACES:
+        _say(f"--marketplaces: 0 to {MAX_MARKETPLACES} (their ports are port+60…port+99)")
+        return 2
     # the journey's layout (mocks.journey.demo.last_port), before paying for its imports
     room = 101 + args.editors
     if args.tls and not args.no_login:
-        room = max(501, 101 + args.editors) + args.editors
+        room = max(501, 101 + args.editors) + args.editors + args.marketplaces
     if not 0 < args.port < 65536 - room:
         _say(f"--port {args.port} leaves no room for the editors' ports (port+101…)")
         return 2
@@ -252,6 +265,7 @@ async def _serve_journey_in(
         ready_line,
         tls_hints,
     )
+    from mocks.journey.demo import DEMO_TIME_SCALE
     from mocks.pki import ClientName
     from mocks.population import generate_population
     from mocks.serving import PortBusy
@@ -272,6 +286,8 @@ async def _serve_journey_in(
         api_token=args.api_token or None,
         call_deadline=args.deadline,
         lrm_vendors=args.lrm_vendors,
+        marketplaces=args.marketplaces,
+        marketplace_time_scale=DEMO_TIME_SCALE,
         tls=None
         if tls_dir is None
         else TlsSettings(
@@ -296,9 +312,10 @@ async def _serve_journey_in(
         journey = Journey(settings, population=population)
         progress.update(step, total=1, completed=1)
         editors = progress.add_task("editors (FHIR API + booking pages)", total=args.editors)
-        servers_total = args.editors + 2 + args.lrm_vendors
+        fhir_servers = args.editors + args.marketplaces
+        servers_total = fhir_servers + 2 + args.lrm_vendors
         if tls_dir is not None:
-            servers_total += args.editors + 1
+            servers_total += fhir_servers + 1
         servers = progress.add_task("servers", total=servers_total)
         tasks = {"editor": editors, "server": servers}
 
@@ -306,11 +323,9 @@ async def _serve_journey_in(
             progress.update(tasks[stage], advance=1)
 
         ports = demo_ports(
-            journey.editor_names,
-            args.port,
-            tls=tls_dir is not None,
-            lrm_vendors=journey.lrm_vendor_keys,
-        )
+            journey.editor_names, args.port, tls=tls_dir is not None,
+            lrm_vendors=journey.lrm_vendor_keys, marketplace_names=journey.marketplace_names,
+        )  # fmt: skip
         try:
             await journey.start_serving(args.host, ports, on_progress=advance)
         except PortBusy as exc:

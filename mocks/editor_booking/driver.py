@@ -19,7 +19,7 @@ __all__ = ["Browser", "Exchange", "csrf_of", "form_action", "slot_links"]
 
 _LINK = re.compile(r'<a class="slot[^"]*" href="([^"]+)"')
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-_ACTION = re.compile(r'<form method="post" action="([^"]+)" aria-label="Patient"')
+_ACTION = '<form method="post" action="([^"]+)" aria-label="{}"'
 _SESSION_CODE = re.compile(r'name="session_code" value="([^"]+)"')
 _PSC_ACTION = re.compile(r'<form[^>]*method="post" action="([^"]+)"')
 
@@ -124,9 +124,9 @@ def csrf_of(html: str) -> str:
     return unescape(found.group(1))
 
 
-def form_action(html: str, page_url: str) -> str:
-    """The absolute URL the booking form posts to."""
-    found = _ACTION.search(html)
+def form_action(html: str, page_url: str, label: str = "Patient") -> str:
+    """The absolute URL the form named ``label`` (the booking form by default) posts to."""
+    found = re.search(_ACTION.format(re.escape(label)), html)
     if found is None:
-        raise LookupError("no booking form on the page")
+        raise LookupError(f"no form {label!r} on the page")
     return str(httpx.URL(page_url).join(unescape(found.group(1))))

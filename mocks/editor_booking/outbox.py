@@ -133,6 +133,18 @@ class AppointmentOutbox:
         found = [p.location for p in self.pushes if p.identifier == identifier and p.location]
         return found[-1] if found else None
 
+    def describe(self, identifier: tuple[str, str]) -> str:
+        """The delivery of an appointment's last push, in French (the editors' pages)."""
+        pushes = [p for p in self.pushes if p.identifier == identifier]
+        if not pushes:
+            return "—"
+        last = pushes[-1]
+        if last.state is PushState.DELIVERED:
+            return f"transmis ({last.method} → {last.last_status}, {last.location})"
+        if last.state is PushState.REJECTED:
+            return f"refusé par le SAS : {last.last_error}"
+        return f"en attente (tentatives : {last.attempts}, dernière erreur : {last.last_error})"
+
     def summary(self) -> dict[str, int]:
         counts = {s.value: 0 for s in PushState}
         for push in self.pushes:

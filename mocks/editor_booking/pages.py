@@ -12,11 +12,17 @@ from sasref.clock import PARIS
 from sasref.search import SlotView
 
 __all__ = [
+    "AGENDA_EDITOR",
     "booking_page",
     "bookings_page",
     "confirmation_page",
+    "form_error",
+    "input_field",
     "login_page",
     "message_page",
+    "page",
+    "permissions_note",
+    "who",
 ]
 
 _STYLE = """
@@ -28,11 +34,16 @@ td,th{border:1px solid #ccc;padding:.2rem .5rem} .who{float:right;font-size:.9re
 """
 
 
-def _page(title: str, body: str, editor: str) -> str:
+#: How the booking editors present themselves (a marketplace says otherwise).
+AGENDA_EDITOR = "éditeur de logiciel d'agenda, maquette"
+
+
+def page(title: str, body: str, editor: str, kind: str = AGENDA_EDITOR, style: str = "") -> str:
+    """A whole page: ``kind`` says what the editor is, ``style`` adds CSS rules."""
     return (
         f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{escape(title)} — '
-        f"{escape(editor)}</title><style>{_STYLE}</style></head><body>"
-        f"<p><small>{escape(editor)} (éditeur de logiciel d'agenda, maquette)</small></p>"
+        f"{escape(editor)}</title><style>{_STYLE}{style}</style></head><body>"
+        f"<p><small>{escape(editor)} ({escape(kind)})</small></p>"
         f"{body}</body></html>"
     )
 
@@ -42,13 +53,16 @@ def _when(slot: SlotView | Booking) -> str:
     return f"{start:%d/%m/%Y} de {start:%H:%M} à {end:%H:%M}"
 
 
-def _who(user: Mapping[str, Any]) -> str:
+def who(user: Mapping[str, Any], local: str = "compte éditeur") -> str:
+    """Who is connected, and how (``local``: what a password login is called)."""
     name = f"{user.get('given_name', '')} {user.get('family_name', '')}".strip()
-    via = "compte éditeur" if user.get("local") else f"SSO {user.get('issuer', '')}"
+    via = local if user.get("local") else f"SSO {user.get('issuer', '')}"
     return f'<p class="who" id="who">Connecté : {escape(name or str(user.get("sub")))} ({via})</p>'
 
 
-def _field(name: str, label: str, kind: str, value: str, error: str | None, extra: str = "") -> str:
+def input_field(
+    name: str, label: str, kind: str, value: str, error: str | None, extra: str = ""
+) -> str:
     described = f' aria-describedby="{name}-error" aria-invalid="true"' if error else ""
     message = f'<span class="error" id="{name}-error">{escape(error)}</span>' if error else ""
     return (
@@ -56,6 +70,27 @@ def _field(name: str, label: str, kind: str, value: str, error: str | None, extr
         f'<input id="{name}" name="{name}" type="{kind}" value="{escape(value)}" required'
         f"{described}{extra}>{message}"
     )
+
+
+def permissions_note(granted: bool, refused: str = "") -> str:
+    """Whether the regulator-only permissions are on (IG digest §3.4); when they are not, why,
+    and that ``refused`` (what the page would have offered) is unavailable."""
+    if granted:
+        return (
+            '<p class="note" id="permissions">Droits régulateur SAS actifs (arrivée depuis le '
+            "SAS).</p>"
+        )
+    return (
+        '<p class="note" id="permissions">Droits régulateur non accordés : ils ne le sont '
+        "que pour un lien ouvert depuis la plateforme SAS (<code>origin=sas</code>) avec une "
+        f"session ouverte par SSO. {escape(refused)} pour le compte du SAS indisponible.</p>"
+    )
+
+
+def form_error(errors: Mapping[str, str]) -> str:
+    """The error about the whole form (key ``form``), if any."""
+    text = errors.get("form")
+    return f'<p class="error" role="alert">{escape(text)}</p>' if text else ""
 
 
 def booking_page(
@@ -73,37 +108,30 @@ def booking_page(
 ) -> str:
     values, errors = values or {}, errors or {}
     head = (
-        f"{_who(user)}<h1>Réservation d'un créneau</h1>"
+        f"{who(user)}<h1>Réservation d'un créneau</h1>"
         f'<p id="slot">{escape(owner_label)} — <strong>{_when(slot)}</strong>'
         f" <small>({escape(', '.join(slot.types))}; {escape(', '.join(slot.motifs))})</small></p>"
     )
     if not regulator:
-        body = (
-            '<p class="note" id="permissions">Droits régulateur non accordés : ils ne le sont '
-            "que pour un lien ouvert depuis la plateforme SAS (<code>origin=sas</code>) avec une "
-            "session ouverte par SSO. Réservation pour le compte du SAS indisponible.</p>"
-        )
-        return _page("Réservation", head + body, editor)
+        return page("Réservation", head + permissions_note(False, "Réservation"), editor)
     note = f'<p class="note" id="account">{escape(account_note)}</p>' if account_note else ""
     form = (
         f'<form method="post" action="{escape(action)}" aria-label="Patient">'
         f'<input type="hidden" name="csrf_token" value="{escape(csrf)}">'
         '<fieldset><legend>Patient</legend>'
-        + _field("family", "Nom du patient", "text", values.get("family", ""), errors.get("family"))
-        + _field("given", "Prénom du patient", "text", values.get("given", ""), errors.get("given"))
-        + _field("birth_date", "Date de naissance", "date", values.get("birth_date", ""),
+        + input_field("family", "Nom du patient", "text", values.get("family", ""),
+                      errors.get("family"))
+        + input_field("given", "Prénom du patient", "text", values.get("given", ""),
+                      errors.get("given"))
+        + input_field("birth_date", "Date de naissance", "date", values.get("birth_date", ""),
                  errors.get("birth_date"))
-        + _field("phone", "Téléphone", "tel", values.get("phone", ""), errors.get("phone"),
+        + input_field("phone", "Téléphone", "tel", values.get("phone", ""), errors.get("phone"),
                  ' autocomplete="tel"')
         + "</fieldset>"
-        + (f'<p class="error" role="alert">{escape(errors["form"])}</p>' if "form" in errors
-           else "")
+        + form_error(errors)
         + '<button type="submit">Réserver ce créneau</button></form>'
     )  # fmt: skip
-    regulator_note = (
-        '<p class="note" id="permissions">Droits régulateur SAS actifs (arrivée depuis le SAS).</p>'
-    )
-    return _page("Réservation", head + regulator_note + note + form, editor)
+    return page("Réservation", head + permissions_note(True) + note + form, editor)
 
 
 def confirmation_page(
@@ -119,7 +147,7 @@ def confirmation_page(
     )
     title = "Rendez-vous confirmé" if booking.status == "booked" else "Rendez-vous"
     body = (
-        f"{_who(user)}<h1>{title}</h1>"
+        f"{who(user)}<h1>{title}</h1>"
         f'<dl><dt>Patient</dt><dd id="patient">{escape(booking.patient.family)} '
         f"{escape(booking.patient.given)} (né·e le {booking.patient.birth_date:%d/%m/%Y}, "
         f"{escape(booking.patient.phone)})</dd>"
@@ -131,7 +159,7 @@ def confirmation_page(
         f"{buttons}"
         '<p><a href="/appointments">Tous les rendez-vous</a></p>'
     )
-    return _page(title, body, editor)
+    return page(title, body, editor)
 
 
 def bookings_page(*, editor: str, user: Mapping[str, Any], bookings: Iterable[Booking]) -> str:
@@ -142,16 +170,18 @@ def bookings_page(*, editor: str, user: Mapping[str, Any], bookings: Iterable[Bo
         for b in bookings
     )
     body = (
-        f"{_who(user)}<h1>Rendez-vous pris</h1><table><thead><tr><th>Créneau</th>"
+        f"{who(user)}<h1>Rendez-vous pris</h1><table><thead><tr><th>Créneau</th>"
         f"<th>Patient</th><th>Statut</th></tr></thead><tbody>{rows}</tbody></table>"
     )
-    return _page("Rendez-vous", body, editor)
+    return page("Rendez-vous", body, editor)
 
 
-def login_page(*, editor: str, next_path: str, error: str | None = None) -> str:
+def login_page(
+    *, editor: str, next_path: str, error: str | None = None, kind: str = AGENDA_EDITOR
+) -> str:
     message = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
     body = (
-        "<h1>Connexion à l'agenda</h1>"
+        "<h1>Connexion</h1>"
         '<p id="login-reason">Aucune session : connectez-vous avec votre compte éditeur. '
         "(Un régulateur arrive ici quand ni ProSanté Connect ni le SAS n'ont de session.)</p>"
         f'{message}<form method="post" action="/login" aria-label="Connexion">'
@@ -161,9 +191,9 @@ def login_page(*, editor: str, next_path: str, error: str | None = None) -> str:
         '<input id="password" name="password" type="password" required>'
         '<button type="submit">Se connecter</button></form>'
     )
-    return _page("Connexion", body, editor)
+    return page("Connexion", body, editor, kind)
 
 
-def message_page(*, editor: str, title: str, message: str) -> str:
+def message_page(*, editor: str, title: str, message: str, kind: str = AGENDA_EDITOR) -> str:
     body = f'<h1>{escape(title)}</h1><p role="alert" id="message">{escape(message)}</p>'
-    return _page(title, body, editor)
+    return page(title, body, editor, kind)

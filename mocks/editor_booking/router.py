@@ -27,13 +27,11 @@ from __future__ import annotations
 import logging
 import random
 import re
-import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 from fastapi import APIRouter, FastAPI, Request
@@ -48,9 +46,9 @@ from mocks.editor_booking.appointment import (
     Patient,
     appointment_resource,
 )
-from mocks.editor_booking.outbox import AppointmentOutbox, PushState
-from sasref.auth.editor_sso import EditorSso, EditorSsoSettings
-from sasref.auth.sso import ORIGIN_SAS, regulator_permissions_allowed
+from mocks.editor_booking.web import EditorWeb, read_form
+from sasref.auth.editor_sso import EditorSsoSettings
+from sasref.auth.sso import ORIGIN_SAS
 from sasref.search import SlotQuery, SlotView
 from sasref.search.query import prefix_practitioner_id
 
@@ -80,16 +78,22 @@ class BookingSettings:
     outbox_interval: float = 1.0
 
 
-class EditorBooking:
+class EditorBooking(EditorWeb):
     """Booking pages, bookings and the INT_R03 outbox of one mock editor."""
 
     def __init__(self, settings: BookingSettings, state: EditorState, http: httpx.AsyncClient):
+        super().__init__(
+            state.settings.name,
+            settings.sso,
+            http,
+            sas_fhir_base=settings.sas_fhir_base,
+            clock=state.settings.clock,
+            local_users=settings.local_users,
+            allowed_origins=settings.allowed_origins,
+            home="/appointments",
+        )
         self.settings = settings
         self.state = state
-        self.clock = state.settings.clock
-        self.name = state.settings.name
-        self.sso = EditorSso(settings.sso, http)
-        self.outbox = AppointmentOutbox(http, settings.sas_fhir_base, self.clock)
         self.bookings: dict[str, Booking] = {}
         self._rng = random.Random(settings.seed)
         r = APIRouter(tags=["booking"], include_in_schema=False)
@@ -101,12 +105,9 @@ class EditorBooking:
         r.add_api_route("/appointments", self.list_page, methods=["GET"])
         r.add_api_route("/appointments/{booking_id}", self.appointment_page, methods=["GET"])
         r.add_api_route("/appointments/{booking_id}/status", self.change_status, methods=["POST"])
-        r.add_api_route("/login", self.login_form, methods=["GET"])
-        r.add_api_route("/login", self.login, methods=["POST"])
-        r.add_api_route("/logout", self.logout, methods=["POST"])
+        self.add_login_routes(r)
         r.add_api_route("/admin/bookings", self.admin_bookings, methods=["GET"])
-        r.add_api_route("/admin/outbox", self.admin_outbox, methods=["GET"])
-        r.add_api_route("/admin/outbox/flush", self.admin_flush, methods=["POST"])
+        self.add_outbox_routes(r)
         self.router = r
 
     def install(self, app: FastAPI) -> None:
@@ -114,55 +115,6 @@ class EditorBooking:
         app.state.editor_booking = self
         app.state.sasref_editor_sso = self.sso
         app.include_router(self.router)
-
-    # --- sessions --------------------------------------------------------------------------
-    def _session(self, request: Request) -> dict[str, Any]:
-        return self.sso.cookie.read(request)
-
-    @staticmethod
-    def _here(request: Request) -> str:
-        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
-
-    def _to_sso(self, request: Request) -> RedirectResponse:
-        start = f"{self.settings.sso.prefix}/start?next={quote(self._here(request), safe='')}"
-        return RedirectResponse(start, status_code=303)
-
-    def _html(self, body: str, status_code: int = 200) -> HTMLResponse:
-        return HTMLResponse(body, status_code=status_code, headers={"Cache-Control": "no-store"})
-
-    def _message(self, title: str, message: str, status_code: int) -> HTMLResponse:
-        return self._html(pages.message_page(editor=self.name, title=title, message=message),
-                          status_code)  # fmt: skip
-
-    def _user_and_csrf(self, request: Request) -> tuple[dict[str, Any] | None, str, bool]:
-        """(user, csrf token, whether the cookie must be rewritten to store a new token)."""
-        session = self._session(request)
-        user = session.get("user")
-        if not isinstance(user, dict) or not user.get("sub"):
-            return None, "", False
-        token = session.get("csrf")
-        if isinstance(token, str) and token:
-            return user, token, False
-        return user, secrets.token_urlsafe(24), True
-
-    def _save_csrf(self, response: Response, user: dict[str, Any], token: str) -> None:
-        self.sso.cookie.write(response, {"user": user, "csrf": token})
-
-    async def _csrf_ok(self, request: Request, form: Mapping[str, Any]) -> bool:
-        expected = self._session(request).get("csrf")
-        submitted = form.get("csrf_token")
-        return bool(
-            isinstance(expected, str) and expected and isinstance(submitted, str)
-            and secrets.compare_digest(expected, submitted)
-        )  # fmt: skip
-
-    def regulator_permissions(self, request: Request, user: Mapping[str, Any]) -> bool:
-        """IG digest §3.4: only from the SAS (``origin``) and with a session opened by SSO."""
-        origin = request.query_params.get("origin")
-        allowed = regulator_permissions_allowed(
-            origin, user, allowed_origins=self.settings.allowed_origins
-        )
-        return allowed and bool(user.get("issuer")) and not user.get("local")
 
     # --- slots -----------------------------------------------------------------------------
     def find_free_slot(self, practitioner: str | None, siret: str | None, slot_id: str
@@ -272,7 +224,7 @@ class EditorBooking:
         user, csrf, _ = self._user_and_csrf(request)
         if user is None:
             return self._message("Session absente", "Connectez-vous avant de réserver.", 401)
-        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        form = await read_form(request)
         if not await self._csrf_ok(request, form):
             return self._message("Requête refusée", "jeton CSRF absent ou invalide", 403)
         if not self.regulator_permissions(request, user):
@@ -305,7 +257,7 @@ class EditorBooking:
                                  "réservé par quelqu'un d'autre.", 409)  # fmt: skip
         booking = self._new_booking(slot, patient, account, user)
         self.outbox.enqueue("POST", booking.identifier, appointment_resource(booking))
-        await self._flush_quietly()
+        await self.flush_quietly()
         return RedirectResponse(f"/appointments/{booking.id}", status_code=303)
 
     def _new_booking(
@@ -330,23 +282,9 @@ class EditorBooking:
         self.bookings[booking_id] = booking
         return booking
 
-    async def _flush_quietly(self) -> None:
-        try:
-            await self.outbox.flush()
-        except Exception:  # the outbox keeps the push; the background flush will retry
-            log.exception("INT_R03 immediate flush failed")
-
     # --- after the booking -----------------------------------------------------------------
     def delivery_text(self, booking: Booking) -> str:
-        pushes = [p for p in self.outbox.pushes if p.identifier == booking.identifier]
-        if not pushes:
-            return "—"
-        last = pushes[-1]
-        if last.state is PushState.DELIVERED:
-            return f"transmis ({last.method} → {last.last_status}, {last.location})"
-        if last.state is PushState.REJECTED:
-            return f"refusé par le SAS : {last.last_error}"
-        return f"en attente (tentatives : {last.attempts}, dernière erreur : {last.last_error})"
+        return self.outbox.describe(booking.identifier)
 
     async def appointment_page(self, request: Request, booking_id: str) -> Response:
         user, csrf, fresh = self._user_and_csrf(request)
@@ -375,7 +313,7 @@ class EditorBooking:
         user, _, _ = self._user_and_csrf(request)
         if user is None:
             return self._message("Session absente", "Connectez-vous.", 401)
-        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        form = await read_form(request)
         if not await self._csrf_ok(request, form):
             return self._message("Requête refusée", "jeton CSRF absent ou invalide", 403)
         booking = self.bookings.get(booking_id)
@@ -394,42 +332,11 @@ class EditorBooking:
         booking.status = status
         booking.history.append((status, self.clock.now()))
         self.outbox.enqueue("PUT", booking.identifier, appointment_resource(booking))
-        await self._flush_quietly()
-
-    # --- the editor's own login ------------------------------------------------------------
-    async def login_form(self, request: Request, next: str = "/appointments") -> Response:
-        return self._html(pages.login_page(editor=self.name, next_path=_safe_next(next)))
-
-    async def login(self, request: Request) -> Response:
-        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-        target = _safe_next(form.get("next"))
-        username, password = form.get("username", ""), form.get("password", "")
-        expected = self.settings.local_users.get(username)
-        if expected is None or not secrets.compare_digest(expected, password):
-            body = pages.login_page(editor=self.name, next_path=target,
-                                    error="Identifiant ou mot de passe incorrect.")  # fmt: skip
-            return self._html(body, 401)
-        response = RedirectResponse(target, status_code=303)
-        user = {"sub": f"local:{username}", "given_name": username, "local": True}
-        self.sso.cookie.write(response, {"user": user, "csrf": secrets.token_urlsafe(24)})
-        return response
-
-    async def logout(self, request: Request) -> Response:
-        response = RedirectResponse("/login", status_code=303)
-        self.sso.cookie.clear(response)
-        return response
+        await self.flush_quietly()
 
     # --- JSON for tests and notebooks ------------------------------------------------------
     async def admin_bookings(self) -> JSONResponse:
         return JSONResponse([b.to_json() for b in self.bookings.values()])
-
-    async def admin_outbox(self) -> JSONResponse:
-        return JSONResponse({"summary": self.outbox.summary(),
-                             "pushes": [p.to_json() for p in self.outbox.pushes]})  # fmt: skip
-
-    async def admin_flush(self) -> JSONResponse:
-        delivered = await self.outbox.flush()
-        return JSONResponse({"delivered": delivered, "summary": self.outbox.summary()})
 
 
 def booking_router(
@@ -437,12 +344,6 @@ def booking_router(
 ) -> APIRouter:
     """The booking routes for ``app.include_router`` (``state`` is ``app.state.editor``)."""
     return EditorBooking(settings, state, http).router
-
-
-def _safe_next(value: str | None) -> str:
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return "/appointments"
 
 
 def read_patient(form: Mapping[str, str], today: date) -> tuple[Patient | None, dict[str, str]]:

@@ -27,6 +27,10 @@ Wiring (docs/booking-journey.md has the sequence):
   appointment to the SAMU of the regulator who booked, known from its own
   :class:`~sasref.regulators.SamuDirectory` (seeded from the PSC personas: the default ones are
   of SAMU ``settings.samu_department``, ``regulateur-NN`` of SAMU NN).
+* **marketplaces** (``JourneySettings(marketplaces=N)``, :mod:`mocks.marketplace`): the SAS
+  registry and the results page's "Place de marché" links, SSO like the editors, INT_R02
+  accounts, care requests dispatched to each platform's pool, INT_R03 outbox to the SAS
+  (``orientationCategory`` PDM at the LRM).
 
 Modules: :mod:`~mocks.journey.model` (settings, URLs, value types), :mod:`~mocks.journey.build`
 (the wiring), :mod:`~mocks.journey.core` (:class:`Journey`: life cycle, helpers),
@@ -63,11 +67,13 @@ from mocks.journey.demo import (
     tls_hints,
 )
 from mocks.journey.model import (
+    DEMO_CARE,
     DEMO_PATIENT,
     PSC_REALM,
     SAS_CLIENT_ID_OIDC,
     FhirOutage,
     JourneyBooking,
+    JourneyCareRequest,
     JourneySettings,
     JourneyUrls,
     SlotTarget,
@@ -79,12 +85,14 @@ from mocks.serving import RebasedSlots
 
 __all__ = [
     "API_REGULATOR",
+    "DEMO_CARE",
     "DEMO_PATIENT",
     "PSC_REALM",
     "SAS_CLIENT_ID_OIDC",
     "FhirOutage",
     "Journey",
     "JourneyBooking",
+    "JourneyCareRequest",
     "JourneySettings",
     "JourneyTls",
     "JourneyUrls",

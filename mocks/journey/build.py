@@ -26,6 +26,8 @@ from mocks.editor.shards import population_shards
 from mocks.editor_booking import BookingSettings, EditorBooking
 from mocks.journey.model import SAS_CLIENT_ID_OIDC, FhirOutage, JourneyUrls
 from mocks.lrm import create_vendor_app
+from mocks.marketplace import MarketplaceProfile, MarketplaceSettings
+from mocks.marketplace import create_app as create_marketplace
 from mocks.psc import PscSettings
 from mocks.psc import create_app as create_psc
 from mocks.psc.fixtures import persona_role_table
@@ -91,7 +93,8 @@ def deadlines(call_deadline: float | None) -> tuple[float, float]:
 
 
 def registrations(urls: JourneyUrls, kind: str) -> tuple[ClientRegistration, ...]:
-    """The editors as OpenID clients of PSC (``kind`` ``psc``) or of the SAS IdP (``sas``)."""
+    """The editors and the marketplaces as OpenID clients of PSC (``kind`` ``psc``) or of the
+    SAS IdP (``sas``)."""
     return tuple(
         ClientRegistration(
             client_id=name,
@@ -99,7 +102,7 @@ def registrations(urls: JourneyUrls, kind: str) -> tuple[ClientRegistration, ...
             redirect_uris=(f"{root}/sso/callback",),
             post_logout_redirect_uris=(f"{root}/",),
         )
-        for name, root in urls.editors.items()
+        for name, root in (*urls.editors.items(), *urls.marketplaces.items())
     )
 
 
@@ -147,6 +150,13 @@ def build(
         j.editor_apps[settings.name], j.bookings[settings.name] = app, booking
         if on_editor is not None:
             on_editor(settings.name)
+    for profile in j.marketplace_profiles:
+        http = editor_backend
+        if tls is not None:
+            hooks = {"response": [j.logger("marketplace")]}
+            http = j.client(event_hooks=hooks, verify=tls.editor_client_context(profile.name))
+        app = build_marketplace(journey, profile, urls, http, https)
+        j.marketplace_apps[profile.name], j.marketplaces[profile.name] = app, app.state.marketplace
     infos = [app.state.editor.settings.info() for app in j.editor_apps.values()]
     call_deadline, overall_deadline = deadlines(s.call_deadline)
     platform = create_platform(
@@ -162,6 +172,9 @@ def build(
             lrm_origins=j.fleet.origins,
             call_deadline=call_deadline,
             overall_deadline=overall_deadline,
+            marketplaces=[
+                p.registry_entry(urls.marketplaces[p.name]) for p in j.marketplace_profiles
+            ],
         )
     )
     # The platform's routes already depend on its placeholder; make it the real check.
@@ -189,8 +202,12 @@ def build(
             IdpSettings(issuer=urls.sas_idp, clients=registrations(urls, "sas"), clock=j.clock)
         )
     )
+    # INT_R02 to the editors and to the marketplaces (seed slides: "gestion des comptes
+    # régulateurs" is part of a marketplace's interfacing)
     j.sync = RegulatorSync(
-        sas_backend, [EditorTarget(n, urls.editor_fhir(n)) for n in j.editor_names]
+        sas_backend,
+        [EditorTarget(n, urls.editor_fhir(n)) for n in j.editor_names]
+        + [EditorTarget(n, urls.marketplace_fhir(n)) for n in j.marketplace_names],
     )
     j.stack = build_appointment_stack(
         regulators=j.regulators,
@@ -213,14 +230,20 @@ def build(
     if tls is not None:
         # INT_R03 over mTLS: CN = a registered editor's name (followed live), OU EDITEUR.
         service = platform.state.service
+        marketplaces = platform.state.marketplaces
+
+        def registered() -> set[str]:
+            return {e.name for e in service.registry} | {m.name for m in marketplaces}
+
         editors = RegisteredClients(
-            lambda: service.registry, ou=tls.settings.editor_ou, label="<a registered editor>"
+            registered, ou=tls.settings.editor_ou, label="<a registered editor or marketplace>"
         )
         j.sas_asgi = ClientCertificateCheck(j.outage, expected=editors, path_prefix="/fhir")
     j.lrm_apps = {v.key: create_vendor_app(j.fleet, v.key, urls.sas) for v in j.fleet.vendors}
     apps: dict[str, Any] = {urls.psc: j.psc, urls.sas: j.outage}
     apps.update({urls.lrm_vendors[k]: a for k, a in j.lrm_apps.items()})
     apps.update({urls.editors[n]: a for n, a in j.editor_apps.items()})
+    apps.update({urls.marketplaces[n]: a for n, a in j.marketplace_apps.items()})
     for root, app in apps.items():
         j.routes[root] = httpx.ASGITransport(app=app)
 
@@ -234,29 +257,10 @@ def build_editor(
 ) -> tuple[FastAPI, EditorBooking]:
     """A mock editor (FHIR search, INT_R02) with its booking pages, SSO and INT_R03 outbox."""
     s, name = journey.settings, settings.name
-    root = urls.editors[name]
     app = create_editor(settings)
-    if s.sso_mode is SsoMode.PSC:
-        issuer, secret = urls.psc_issuer, f"{name}-psc-secret"
-    else:
-        issuer, secret = urls.sas_idp, f"{name}-sas-secret"
-    oidc = editor_oidc_settings(
-        s.sso_mode,
-        issuer=issuer,
-        client_id=name,
-        client_secret=secret,
-        redirect_uri=f"{root}/sso/callback",
-        post_logout_redirect_uri=f"{root}/",
-        clock=journey.clock,
-    )
     booking = EditorBooking(
         BookingSettings(
-            sso=EditorSsoSettings(
-                oidc=oidc,
-                secret_key=f"{name}-session-secret",
-                cookie_name=f"{name.replace('-', '_')}_session",
-                secure_cookie=https,
-            ),
+            sso=sso_settings(journey, urls, name, urls.editors[name], https),
             sas_fhir_base=urls.sas_fhir,
             appointment_system=f"https://{name}.test/rendez-vous",
             seed=settings.seed,
@@ -267,6 +271,60 @@ def build_editor(
     )
     booking.install(app)
     return app, booking
+
+
+def sso_settings(
+    journey: Journey, urls: JourneyUrls, name: str, root: str, https: bool
+) -> EditorSsoSettings:
+    """The SSO of an editor's or a marketplace's pages served at ``root``: relying party of
+    PSC (mode (a)) or of the SAS IdP (mode (b)), as the journey's settings say."""
+    mode = journey.settings.sso_mode
+    if mode is SsoMode.PSC:
+        issuer, secret = urls.psc_issuer, f"{name}-psc-secret"
+    else:
+        issuer, secret = urls.sas_idp, f"{name}-sas-secret"
+    oidc = editor_oidc_settings(
+        mode,
+        issuer=issuer,
+        client_id=name,
+        client_secret=secret,
+        redirect_uri=f"{root}/sso/callback",
+        post_logout_redirect_uri=f"{root}/",
+        clock=journey.clock,
+    )
+    return EditorSsoSettings(
+        oidc=oidc,
+        secret_key=f"{name}-session-secret",
+        cookie_name=f"{name.replace('-', '_')}_session",
+        secure_cookie=https,
+    )
+
+
+def build_marketplace(
+    journey: Journey,
+    profile: MarketplaceProfile,
+    urls: JourneyUrls,
+    http: httpx.AsyncClient,
+    https: bool,
+) -> FastAPI:
+    """A marketplace platform (:mod:`mocks.marketplace`): care-request pages with SSO, INT_R02
+    accounts, the dispatch to its pool and the INT_R03 outbox to the SAS."""
+    s, name = journey.settings, profile.name
+    tls = journey.tls
+    return create_marketplace(
+        MarketplaceSettings(
+            profile=profile,
+            root=urls.marketplaces[name],
+            sso=sso_settings(journey, urls, name, urls.marketplaces[name], https),
+            sas_fhir_base=urls.sas_fhir,
+            clock=journey.clock,
+            seed=s.seed,
+            time_scale=s.marketplace_time_scale,
+            fhir_base=urls.marketplace_fhir(name),
+            expected_client=tls.sas_client if tls is not None else None,
+        ),
+        http,
+    )
 
 
 def journey_routes(journey: Journey, platform: FastAPI) -> None:

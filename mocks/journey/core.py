@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -20,16 +21,19 @@ from mocks.editor_booking import EditorBooking
 from mocks.editor_booking.driver import Browser, csrf_of, form_action, slot_links
 from mocks.hub import InMemoryHub
 from mocks.journey.build import API_REGULATOR, build
+from mocks.journey.marketplace import PoolDirectory, care_timeline, request_care
 from mocks.journey.model import (
     DEMO_PATIENT,
     FhirOutage,
     JourneyBooking,
+    JourneyCareRequest,
     JourneySettings,
     JourneyUrls,
     SlotTarget,
 )
 from mocks.journey.tls import JourneyTls
 from mocks.lrm import FakeLrm, LrmFleet
+from mocks.marketplace import Marketplace, MarketplaceProfile, make_marketplaces
 from mocks.population import Population, generate_population
 from mocks.psc import default_personas
 from mocks.psc.personas import samu_assignments, samu_regulators
@@ -38,6 +42,7 @@ from sasref.appointments.store import InMemoryAppointmentStore
 from sasref.appointments.wiring import AppointmentStack
 from sasref.auth import Regulator
 from sasref.auth.login import SasLogin
+from sasref.clock import FixedClock
 from sasref.directory import Directory
 from sasref.directory.model import AgendaKind
 from sasref.lrm.messages import OrganizationInfo, PractitionerInfo
@@ -74,6 +79,11 @@ class Journey:
         self.samus.assign(API_REGULATOR.technical_id, s.samu_department)
         self.regulators = RegulatorRegistry()
         self.appointments = InMemoryAppointmentStore()
+        #: The marketplace platforms (:mod:`mocks.marketplace`) and their professionals.
+        self.marketplace_profiles: tuple[MarketplaceProfile, ...] = make_marketplaces(
+            s.seed, s.marketplaces
+        )
+        self.pool = PoolDirectory(self.marketplace_profiles)
         # filled by build()
         self.urls: JourneyUrls | None = None
         self.psc: FastAPI | None = None
@@ -81,6 +91,8 @@ class Journey:
         self.lrm_apps: dict[str, FastAPI] = {}  # vendor key → its app
         self.editor_apps: dict[str, FastAPI] = {}
         self.bookings: dict[str, EditorBooking] = {}
+        self.marketplace_apps: dict[str, FastAPI] = {}
+        self.marketplaces: dict[str, Marketplace] = {}
         self.stack: AppointmentStack | None = None
         self.sync: RegulatorSync | None = None
         self.sas_login: SasLogin | None = None
@@ -126,6 +138,10 @@ class Journey:
             raise RuntimeError("the journey is not built yet: start it first")
         return self.urls
 
+    @property
+    def marketplace_names(self) -> list[str]:
+        return [p.name for p in self.marketplace_profiles]
+
     def _test_urls(self) -> JourneyUrls:
         vendors = {v.key: f"https://{v.key}.test" for v in self.fleet.vendors}
         return JourneyUrls(
@@ -134,6 +150,7 @@ class Journey:
             lrm=self.lrm_url(self.settings.samu_department, vendors),
             editors={n: f"https://{n}.test" for n in self.editor_names},
             lrm_vendors=vendors,
+            marketplaces={n: f"https://{n}.test" for n in self.marketplace_names},
         )
 
     # --- clients ---------------------------------------------------------------------------
@@ -178,7 +195,7 @@ class Journey:
         number is left out rather than have the Hub reject the whole message."""
         p = self.population.practitioner(idnps)
         if p is None:
-            return None, None
+            return self.pool.info(idnps)
         practitioner = PractitionerInfo(
             rpps_id=p.id, last_name=p.family, first_name=p.given,
             speciality_code=p.speciality, profession_code=p.profession,
@@ -262,6 +279,31 @@ class Journey:
             browser, target, final, self.bookings[target.editor].bookings[booking_id]
         )
 
+    async def request_care_as(
+        self,
+        persona: str = "regulateur",
+        care: dict[str, str] | None = None,
+        *,
+        place: str | None = None,
+        marketplace: str | None = None,
+        browser: Browser | None = None,
+    ) -> JourneyCareRequest:
+        """The marketplace click path in process: PSC login at the SAS (unless ``browser`` is
+        logged in), a search near ``place`` (default: the SAMU's préfecture), the results
+        page's "Place de marché" link to ``marketplace`` (default: the first taking the care
+        type), SSO at the marketplace, the care-request form with what the page pre-filled
+        (place, window) plus the demo patient and ``care`` (:data:`DEMO_CARE` by default)."""
+        return await request_care(
+            self, persona, care, place=place, marketplace=marketplace, browser=browser
+        )
+
+    async def care_timeline(self, filed: JourneyCareRequest) -> list[dict[str, Any]]:
+        """A care request's steps at the marketplace, the SAS and the LRM (notebook 08)."""
+        return await care_timeline(self, filed)
+
+    def marketplace(self, name: str) -> Marketplace:
+        return self.marketplaces[name]
+
     async def set_status(self, booked: JourneyBooking, status: str) -> None:
         """Click the confirmation page's status button (cancelled, fulfilled, noshow)."""
         page = await booked.browser.request("GET", booked.confirmation_url)
@@ -293,8 +335,22 @@ class Journey:
         samus = [self.fleet.samu(department)] if department is not None else list(self.fleet)
         return [a.to_json() for samu in samus for a in samu.lrm.appointments.values()]
 
+    async def advance(self, duration: timedelta, step: timedelta = timedelta(minutes=1)) -> None:
+        """Move the journey's ``FixedClock`` by ``duration``, ``step`` by ``step``, settling
+        after each (the marketplaces' dispatch then happens at its own times)."""
+        clock = self.clock
+        if not isinstance(clock, FixedClock):
+            raise TypeError("advance() needs the journey's FixedClock (in process)")
+        end = clock.now() + duration
+        while clock.now() < end:
+            clock.advance(min(step, end - clock.now()))
+            await self.settle()
+
     async def settle(self) -> None:
-        """Flush every editor outbox, then let the Hub and the LRM finish."""
+        """Apply the marketplaces' due answers and expiries, flush every editor and marketplace
+        outbox, then let the Hub and the LRM finish."""
+        for marketplace in self.marketplaces.values():
+            await marketplace.settle()
         for booking in self.bookings.values():
             await booking.outbox.flush()
         if self.stack is not None and self.stack.publisher is not None:
@@ -309,10 +365,14 @@ class Journey:
         if self.settings.background:
             for booking in self.bookings.values():
                 booking.outbox.start_background(self.settings.flush_interval)
+            for marketplace in self.marketplaces.values():
+                marketplace.start_background(self.settings.flush_interval)
 
     async def aclose(self) -> None:
         for booking in self.bookings.values():
             await booking.outbox.stop()
+        for marketplace in self.marketplaces.values():
+            await marketplace.stop()
         # Clients first: a TLS server's connection waits (up to 30 s) for its peer's
         # close_notify when it shuts down under an open keep-alive connection.
         for client in self._clients:
@@ -344,8 +404,9 @@ class Journey:
     async def serve(self, host: str = "127.0.0.1", ports: dict[str, int] | None = None
                     ) -> AsyncIterator[Journey]:  # fmt: skip
         """Every app on its own uvicorn server on ``host`` (free ports unless ``ports`` names
-        them: keys ``psc``, ``sas``, LRM vendor keys and editor names; with ``settings.tls`` also
-        ``sas:mtls`` and ``<editor>:mtls``, the mTLS ports)."""
+        them: keys ``psc``, ``sas``, LRM vendor keys, editor and marketplace names; with
+        ``settings.tls`` also ``sas:mtls``, ``<editor>:mtls`` and ``<marketplace>:mtls``, the
+        mTLS ports)."""
         await self.start_serving(host, ports)
         try:
             yield self
@@ -370,8 +431,9 @@ class Journey:
         self._socket_mode = True
         wanted = ports or {}
         vendors = self.lrm_vendor_keys
-        names = ["psc", "sas", *vendors, *self.editor_names]
-        secure = [] if self.settings.tls is None else ["sas", *self.editor_names]
+        fhir_servers = [*self.editor_names, *self.marketplace_names]
+        names = ["psc", "sas", *vendors, *fhir_servers]
+        secure = [] if self.settings.tls is None else ["sas", *fhir_servers]
         ports_wanted = {name: wanted.get(name, 0) for name in names}
         ports_wanted.update({mtls(n): wanted.get(mtls(n), 0) for n in secure})
         sockets = bind_sockets(host, ports_wanted)
@@ -385,11 +447,13 @@ class Journey:
             editors={n: root[n] for n in self.editor_names},
             sas_api=api.get("sas"), editor_apis={n: api[n] for n in self.editor_names if n in api},
             lrm_vendors=lrm_vendors,
+            marketplaces={n: root[n] for n in self.marketplace_names},
+            marketplace_apis={n: api[n] for n in self.marketplace_names if n in api},
         )  # fmt: skip
         try:
             if self.settings.tls is not None:
                 self.tls = await asyncio.to_thread(
-                    JourneyTls.create, self.settings.tls, self.editor_names, host
+                    JourneyTls.create, self.settings.tls, fhir_servers, host
                 )
             build(self, urls, on_editor=progress("editor"))
         except BaseException:
@@ -398,6 +462,7 @@ class Journey:
             raise
         apps: dict[str, Any] = {"psc": self.psc, "sas": self.sas_asgi, **self.lrm_apps}
         apps.update(self.editor_apps)
+        apps.update(self.marketplace_apps)
         for name in names:
             self._servers.start(name, apps[name], sockets[name])
         if self.tls is not None:
@@ -406,11 +471,10 @@ class Journey:
                 mtls("sas"), self.sas_asgi, sockets[mtls("sas")], ssl_context=self.tls.sas_server()
             )
             editors_context = self.tls.editors_server()
-            for name in self.editor_names:
+            for name in fhir_servers:
                 self._servers.start(
-                    mtls(name), self.editor_apps[name], sockets[mtls(name)],
-                    ssl_context=editors_context,
-                )  # fmt: skip
+                    mtls(name), apps[name], sockets[mtls(name)], ssl_context=editors_context
+                )
         try:
             await self._servers.wait_started(progress("server"))
         except OSError:

@@ -15,12 +15,16 @@ from sasref.clock import Clock, SystemClock
 from sasref.directory.model import EditorInfo
 from sasref.errors import ConfigurationError
 
-#: Offsets from the platform's port: PSC, first LRM vendor (… +29 at most: 20 vendors; +60…+99
-#: stay free for other servers), first editor.
-PSC_OFFSET, LRM_VENDORS_OFFSET, EDITORS_OFFSET = 1, 10, 101
+#: Offsets from the platform's port: PSC, first LRM vendor (… +29 at most: 20 vendors), first
+#: marketplace (… +99 at most: 40), first editor.
+PSC_OFFSET, LRM_VENDORS_OFFSET, MARKETPLACES_OFFSET, EDITORS_OFFSET = 1, 10, 60, 101
 #: With mTLS: the platform's INT_R03 port, the first editor's FHIR API port (at least; after
-#: the editors' http ports when there are more than 400 editors).
+#: the editors' http ports when there are more than 400 editors); the marketplaces' INT_R02
+#: mTLS ports follow the editors'.
 SAS_MTLS_OFFSET, EDITORS_MTLS_OFFSET = 3, 501
+#: The demo's marketplaces run their dispatch 60 times faster than the clock: a professional
+#: answers within seconds, an unanswered request expires after a minute.
+DEMO_TIME_SCALE = 1 / 60
 
 
 def demo_ports(
@@ -29,37 +33,45 @@ def demo_ports(
     *,
     tls: bool = False,
     lrm_vendors: Iterable[str] = (),
+    marketplace_names: Iterable[str] = (),
 ) -> dict[str, int]:
     """Fixed ports for a hand-driven demo: SAS ``port``, PSC ``port+1``, the LRM vendors
-    ``port+10``, ``port+11``, …, editors ``port+101``, ``port+102``, ...; with ``tls`` also the
-    platform's INT_R03 mTLS port ``port+3`` and the editors' FHIR mTLS ports ``port+501``, ..."""
-    names = list(editor_names)
+    ``port+10``, ``port+11``, …, marketplaces ``port+60``, ``port+61``, …, editors ``port+101``,
+    ``port+102``, ...; with ``tls`` also the platform's INT_R03 mTLS port ``port+3`` and the
+    editors' then the marketplaces' FHIR mTLS ports from ``port+501``."""
+    names, marketplaces = list(editor_names), list(marketplace_names)
     ports = {"sas": port, "psc": port + PSC_OFFSET}
     ports.update({key: port + LRM_VENDORS_OFFSET + i for i, key in enumerate(lrm_vendors)})
+    ports.update({name: port + MARKETPLACES_OFFSET + i for i, name in enumerate(marketplaces)})
     ports.update({name: port + EDITORS_OFFSET + i for i, name in enumerate(names)})
     if tls:
         first = port + max(EDITORS_MTLS_OFFSET, EDITORS_OFFSET + len(names))
         ports[mtls("sas")] = port + SAS_MTLS_OFFSET
-        ports.update({mtls(name): first + i for i, name in enumerate(names)})
+        ports.update({mtls(name): first + i for i, name in enumerate(names + marketplaces)})
     return ports
 
 
-def last_port(editors: int, port: int = 8000, *, tls: bool = False) -> int:
-    """The highest port :func:`demo_ports` uses."""
+def last_port(editors: int, port: int = 8000, *, tls: bool = False, marketplaces: int = 0
+              ) -> int:  # fmt: skip
+    """The highest port :func:`demo_ports` uses (marketplaces stay below the editors)."""
     if not tls:
         return port + EDITORS_OFFSET + editors - 1
-    return port + max(EDITORS_MTLS_OFFSET, EDITORS_OFFSET + editors) + editors - 1
+    return port + max(EDITORS_MTLS_OFFSET, EDITORS_OFFSET + editors) + editors + marketplaces - 1
+
+
+def port_range(roots: Iterable[str]) -> str:
+    """``http://127.0.0.1:8101-8140`` for consecutive ports (or the single URL, or ``none``)."""
+    found = list(roots)
+    if not found:
+        return "none"
+    if len(found) == 1:
+        return found[0]
+    return f"{found[0]}-{found[-1].rsplit(':', 1)[1]}"
 
 
 def editors_range(urls: JourneyUrls) -> str:
-    """``http://127.0.0.1:8101-8140`` (or the single URL, or ``none``)."""
-    roots = list(urls.editors.values())
-    if not roots:
-        return "none"
-    if len(roots) == 1:
-        return roots[0]
-    last_port = roots[-1].rsplit(":", 1)[1]
-    return f"{roots[0]}-{last_port}"
+    """The editors' web roots as :func:`port_range`."""
+    return port_range(urls.editors.values())
 
 
 def lrm_vendors_text(journey: Journey) -> str:
@@ -80,12 +92,16 @@ def ready_line(journey: Journey) -> str:
     mine = f" +{len(s.extra_editors)} of yours" if s.extra_editors else ""
     line = (
         f"sasref demo ready: platform {urls.sas}/  PSC {urls.psc}/  "
-        f"editors {editors_range(urls)} ({len(urls.editors)}{mine})  SSO {s.sso_mode.value}  "
-        f"LRM vendors {lrm_vendors_text(journey)}"
+        f"editors {editors_range(urls)} ({len(urls.editors)}{mine})"
     )
+    if urls.marketplaces:
+        line += (
+            f"  marketplaces {port_range(urls.marketplaces.values())} ({len(urls.marketplaces)})"
+        )
+    line += f"  SSO {s.sso_mode.value}  LRM vendors {lrm_vendors_text(journey)}"
     if urls.sas_api is not None and urls.editor_apis:
-        apis = JourneyUrls(urls.psc, urls.sas, urls.lrm, urls.editor_apis)
-        line += f"  mTLS: INT_R03 {urls.sas_fhir}  editors' FHIR {editors_range(apis)}"
+        apis = port_range(urls.editor_apis.values())
+        line += f"  mTLS: INT_R03 {urls.sas_fhir}  editors' FHIR {apis}"
     return line
 
 
@@ -134,6 +150,14 @@ def journey_hints(journey: Journey) -> list[str]:
         f"{urls.lrm}/ (SAMU {journey.settings.samu_department}), every SAMU at "
         f"<its vendor>/samuNN/ (e.g. {journey.lrm_url('69')}/; each vendor's root lists its own)",
     ]
+    if urls.marketplaces:
+        hints.append(
+            "5. place de marché: under the results, click a marketplace (the care-request form "
+            "opens authenticated), file the request; a professional of its pool accepts within "
+            "seconds (see its page, then the SAS and the LRM copies: pending, then booked); its "
+            f"requests: <marketplace>/care-requests, e.g. {next(iter(urls.marketplaces.values()))}"
+            "/care-requests"
+        )
     if token:
         hints.append(
             f"scripts: curl -H 'Authorization: Bearer {token}' "
@@ -164,6 +188,7 @@ async def run_journey_demo(
     api_token: str | None = None,
     tls: TlsSettings | None = None,
     lrm_vendors: int = DEFAULT_VENDORS,
+    marketplaces: int = 6,
 ) -> JourneyUrls:
     """Serve the journey on fixed loopback ports (:func:`demo_ports`) until ``stop`` is set.
 
@@ -182,11 +207,14 @@ async def run_journey_demo(
             api_token=api_token,
             tls=tls,
             lrm_vendors=lrm_vendors,
+            marketplaces=marketplaces,
+            marketplace_time_scale=DEMO_TIME_SCALE,
         )
     )
     ports = demo_ports(
-        journey.editor_names, port, tls=tls is not None, lrm_vendors=journey.lrm_vendor_keys
-    )
+        journey.editor_names, port, tls=tls is not None,
+        lrm_vendors=journey.lrm_vendor_keys, marketplace_names=journey.marketplace_names,
+    )  # fmt: skip
     urls = await journey.start_serving(host, ports)
     try:
         if on_ready is not None:
@@ -212,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--sso", choices=[m.value for m in SsoMode], default=SsoMode.SAS.value)
     parser.add_argument("--lrm-vendors", type=int, default=DEFAULT_VENDORS)
+    parser.add_argument("--marketplaces", type=int, default=6, help="0 to 40 (default 6)")
     parser.add_argument(
         "--tls-dir",
         default=None,
@@ -230,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
             host=args.host, port=args.port, sso_mode=SsoMode(args.sso),
             lrm_vendors=args.lrm_vendors,
             tls=TlsSettings(args.tls_dir) if args.tls_dir else None,
+            marketplaces=args.marketplaces,
             on_ready=lambda text: sys.stdout.write(text + "\n") and sys.stdout.flush(),
         )  # fmt: skip
 

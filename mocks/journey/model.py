@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from mocks.editor_booking import Booking
 from mocks.editor_booking.driver import Browser
 from mocks.lrm.fleet import DEFAULT_VENDORS
+from mocks.marketplace import CareRequest
 from mocks.pki import EDITOR_CLIENT_OU, SAS_CLIENT, ClientName
 from sasref.auth import SsoMode
 from sasref.clock import PARIS, Clock, FixedClock
@@ -21,6 +22,9 @@ from sasref.search import SlotView
 #: The patient the demo helpers book for (the booking form's four fields).
 DEMO_PATIENT = {"family": "Martin", "given": "Léa", "birth_date": "1984-02-03",
                 "phone": "06 12 34 56 78"}  # fmt: skip
+#: The care request the demo helpers file (besides the patient; the place comes from the link).
+DEMO_CARE = {"care_type": "soins-infirmiers", "details": "Injection d'anticoagulant, 2 j",
+             "line": "12 rue Sainte-Catherine"}  # fmt: skip
 
 PSC_REALM = "/auth/realms/esante-wallet"
 SAS_CLIENT_ID_OIDC = "sas-platform"
@@ -80,6 +84,10 @@ class JourneySettings:
     #: mTLS for the FHIR flows when served on sockets (``None``: plain http everywhere; in
     #: process it is ignored: there is no TLS without sockets).
     tls: TlsSettings | None = None
+    #: Marketplace platforms ("places de marché", :mod:`mocks.marketplace`), 0 to 40.
+    marketplaces: int = 0
+    #: Multiplies the marketplaces' dispatch delays (the demo: a dispatch minute in a second).
+    marketplace_time_scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,10 @@ class JourneyUrls:
     editor_apis: dict[str, str] = field(default_factory=dict)
     #: LRM vendor key (``lrm-01``) → the root of its app (a path per SAMU).
     lrm_vendors: dict[str, str] = field(default_factory=dict)
+    #: Marketplace name → its web root (care-request pages; its FHIR base is root + /fhir).
+    marketplaces: dict[str, str] = field(default_factory=dict)
+    #: mTLS: marketplace name → the root of its INT_R02 API (``https://…``).
+    marketplace_apis: dict[str, str] = field(default_factory=dict)
 
     @property
     def psc_issuer(self) -> str:
@@ -112,8 +124,14 @@ class JourneyUrls:
     def editor_fhir(self, name: str) -> str:
         return self.editor_apis.get(name, self.editors[name]) + "/fhir"
 
+    def marketplace_fhir(self, name: str) -> str:
+        return self.marketplace_apis.get(name, self.marketplaces[name]) + "/fhir"
+
     def all_hosts(self) -> list[str]:
-        return [self.psc, self.sas, *self.lrm_vendors.values(), *self.editors.values()]
+        return [
+            self.psc, self.sas, *self.lrm_vendors.values(), *self.editors.values(),
+            *self.marketplaces.values(),
+        ]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -130,6 +148,17 @@ class SlotTarget:
         return "/recherche?" + urlencode(
             {"address": self.address, "practitioner": self.practitioner.raw_id}
         )
+
+
+@dataclass
+class JourneyCareRequest:
+    """What :meth:`Journey.request_care_as` did: the browser, the marketplace, the request's
+    page URL and the marketplace-side request."""
+
+    browser: Browser
+    marketplace: str
+    page_url: str
+    request: CareRequest
 
 
 @dataclass

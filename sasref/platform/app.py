@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from sasref import __version__
-from sasref.platform.routes import api, orientation_pages, orientations, pages
+from sasref.platform.routes import api, marketplace, orientation_pages, orientations, pages
 from sasref.platform.service import PlatformService
 from sasref.platform.settings import PlatformSettings
 
@@ -58,6 +58,7 @@ def create_app(settings: PlatformSettings) -> FastAPI:
     app.include_router(orientations.router)
     app.include_router(pages.router)
     app.include_router(orientation_pages.router)
+    marketplace.install(app, settings.marketplaces)
 
     @app.exception_handler(RequestValidationError)
     async def bad_parameters(request: Request, exc: RequestValidationError) -> Response:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from sasref.directory import Directory
+    from sasref.marketplace import MarketplaceEditor
     from sasref.platform.agendas import AgendaSource
 
 
@@ -73,3 +74,6 @@ class PlatformSettings:
     #: Saved routes older than this are not reloaded at start (re-asked to the whole fleet
     #: once); ``None`` reloads them all.
     routing_max_age: timedelta | None = timedelta(days=30)
+    #: The marketplace editors ("place de marché") the results page links to
+    #: (:mod:`sasref.marketplace`, ``GET /marketplace/api/v1/editors``).
+    marketplaces: Sequence[MarketplaceEditor] = ()

@@ -3,7 +3,9 @@ Playwright, against the journey served on loopback sockets (:meth:`mocks.journey
 
 Log in as a regulator through the fake PSC (persona button), search near a préfecture, click a
 slot, land authenticated on the editor's booking page (no password asked), book for a patient;
-then the appointment is in the SAS (INT_R03) and in the fake LRM (INT_L02).
+then the appointment is in the SAS (INT_R03) and in the fake LRM (INT_L02). The same for a
+marketplace care request: the results page's "Place de marché" link, the care-request form
+opened by SSO, a professional's acceptance, the appointment at the SAS and the LRM (PDM).
 
 No browser is ever downloaded: the system chromium (``SASREF_TEST_CHROMIUM``, default
 ``/usr/bin/chromium``) is used; without it the test is skipped loudly, or fails under
@@ -13,6 +15,7 @@ No browser is ever downloaded: the system chromium (``SASREF_TEST_CHROMIUM``, de
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +156,63 @@ async def test_regulator_orients_en_surnumeraire_in_the_browser(browser: Any) ->
                 assert lrm[0]["appointment"]["status"] == "cancelled"
         finally:
             await context.close()
+
+
+async def test_regulator_files_a_marketplace_care_request_in_the_browser(browser: Any) -> None:
+    async with Journey(JourneySettings(marketplaces=2)).serve() as j:
+        assert j.urls is not None
+        marketplace = j.urls.marketplaces["pdm-01"]
+        async with httpx.AsyncClient(trust_env=False, timeout=10) as http:
+            # a pool that always finds a taker: the test does not depend on the seed's draw
+            await http.put(f"{marketplace}/admin/behaviour", json={"no_taker_rate": 0})
+        context = await browser.new_context(locale="fr-FR")
+        page = await context.new_page()
+        try:
+            # 1. PSC login, then the results near Bordeaux with the "Place de marché" block
+            await page.goto(j.urls.sas + "/recherche?address=Bordeaux")
+            await page.click('button[data-persona="regulateur"]')
+            await page.wait_for_url(f"{j.urls.sas}/recherche*")
+            await page.get_by_role("heading", name="Place de marché").wait_for()
+            link = page.locator('a.marketplace[data-marketplace="pdm-01"]')
+            href = await link.get_attribute("href") or ""
+            assert href.startswith(f"{marketplace}/care-request?") and href.endswith("origin=sas")
+            async with context.expect_page() as opened:
+                await link.click()
+            form = await opened.value
+            await form.wait_for_load_state()
+            # 2. authenticated by SSO on the marketplace: the care-request form, the place filled
+            assert form.url.startswith(f"{marketplace}/care-request"), form.url
+            assert await form.locator('input[type="password"]').count() == 0
+            await form.get_by_text("Droits régulateur SAS actifs").wait_for()
+            assert await form.get_by_label("Code postal").input_value() == "33000"
+            assert await form.get_by_label("Commune").input_value() == "Bordeaux"
+            # 3. the patient and the need (fields by their labels); the window is pre-filled
+            await form.get_by_label("Nom du patient", exact=True).fill("Martin")
+            await form.get_by_label("Prénom du patient", exact=True).fill("Léa")
+            await form.get_by_label("Date de naissance").fill("1984-02-03")
+            await form.get_by_label("Téléphone").fill("06 12 34 56 78")
+            await form.get_by_label("Type de soins").select_option("soins-infirmiers")
+            await form.get_by_label("Adresse (numéro et voie)").fill("12 rue Sainte-Catherine")
+            await form.get_by_role("button", name="Envoyer la demande").click()
+            await form.get_by_text("En recherche d'un professionnel").wait_for()
+            assert "transmis (POST → 201" in await form.locator("#delivery").inner_text()
+            # 4. a professional of the pool accepts (the dispatch runs on the journey's clock)
+            j.clock.advance(timedelta(hours=1))
+            await j.settle()
+            await form.reload()
+            await form.get_by_text("Acceptée", exact=True).wait_for()
+            taker = (await form.locator("#practitioner").inner_text()).strip()
+            assert taker != "—"
+        finally:
+            await context.close()
+        # 5. at the SAS (INT_R03, category PDM) and at the LRM (INT_L02, orientation PDM)
+        await j.settle()
+        async with httpx.AsyncClient(trust_env=False, timeout=10) as http:
+            (stored,) = (await http.get(j.urls.sas + "/journey/appointments")).json()
+            assert (stored["status"], stored["orientation"]) == ("booked", "PDM")
+            (lrm,) = (await http.get(j.urls.lrm + "/appointments")).json()
+            assert lrm["appointmentId"] == stored["id"]
+            sent = lrm["appointment"]
+            assert (sent["status"], sent["orientationCategory"]) == ("booked", "PDM")
+            name = f"{sent['practitioner']['firstName']} {sent['practitioner']['lastName']}"
+            assert name == taker

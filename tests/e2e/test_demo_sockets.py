@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "e2e-token"
 EDITORS = 3
 LRM_VENDORS = 4
+MARKETPLACES = 6  # the demo's default
 
 
 def free_port() -> int:
@@ -46,10 +47,11 @@ def port_is_free(port: int) -> bool:
 
 
 def demo_base_port(editors: int, vendors: int = LRM_VENDORS) -> int:
-    """A platform port whose journey layout (port, +1, +10…, +101…) is free right now."""
+    """A platform port whose journey layout (port, +1, +10…, +60…, +101…) is free right now."""
     for _ in range(50):
         base = free_port()
         wanted = [base, base + 1, *(base + 10 + i for i in range(vendors))]
+        wanted += [base + 60 + i for i in range(MARKETPLACES)]
         wanted += [base + 101 + i for i in range(editors)]
         if base + 101 + editors < 65000 and all(port_is_free(p) for p in wanted):
             return base
@@ -118,6 +120,7 @@ def test_demo_runs_the_journey_serves_the_api_by_token_and_stops_cleanly() -> No
             f"platform http://127.0.0.1:{port}/",
             f"PSC http://127.0.0.1:{port + 1}/",
             f"editors http://127.0.0.1:{port + 101}-{port + 100 + EDITORS} ({EDITORS} +1 of yours)",
+            f"marketplaces http://127.0.0.1:{port + 60}-{port + 65} (6)",
         ):
             assert url in line, line
         assert vendor_roots(line) == [f"http://127.0.0.1:{port + 10 + i}" for i in range(4)]
@@ -151,6 +154,14 @@ def test_demo_runs_the_journey_serves_the_api_by_token_and_stops_cleanly() -> No
             editors = web.get("/api/v1/editors").json()
             assert editors[0]["base_url"] == f"http://127.0.0.1:{port + 101}/fhir"
             assert editors[-1]["name"] == "mine" and editors[-1]["base_url"] == mine
+            # the marketplaces: in the registry, each serving its care-request page
+            listed = web.get("/marketplace/api/v1/editors", params={"enabled": "1"}).json()
+            assert [m["request_url"] for m in listed] == [
+                f"http://127.0.0.1:{port + 60 + i}/care-request" for i in range(MARKETPLACES)
+            ]
+            request_page = httpx.get(listed[0]["request_url"], trust_env=False)
+            assert request_page.status_code == 303  # into the silent SSO
+            assert request_page.headers["location"].startswith("/sso/start?next=")
             # the PSC discovery and the LRM vendors answer on their ports: 101 SAMUs between them
             issuer = f"http://127.0.0.1:{port + 1}/auth/realms/esante-wallet"
             psc = httpx.get(f"{issuer}/.well-known/openid-configuration", trust_env=False)

@@ -172,8 +172,9 @@ def free_range(size: int) -> int:
             continue
         ok = True
         lrm_vendors = range(base + 10, base + 16)  # the 6 LRM vendors' ports
+        marketplaces = [*range(base + 60, base + 66), *range(base + 503, base + 509)]
         for port in (base, base + 1, base + 3, *lrm_vendors, base + 101, base + 102, base + 501,
-                     base + 502):  # fmt: skip
+                     base + 502, *marketplaces):  # fmt: skip
             with socket.socket() as s:
                 try:
                     s.bind((HOST, port))
@@ -186,7 +187,7 @@ def free_range(size: int) -> int:
 
 
 def test_the_journey_demo_serves_the_fhir_flows_over_mtls(tmp_path: Path) -> None:
-    port, pki_dir = free_range(503), tmp_path / "pki"
+    port, pki_dir = free_range(509), tmp_path / "pki"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SASREF_DATABASE_URL": "sqlite://"}
     command = [sys.executable, "-m", "sasref", "demo", "--editors", "2", "--practitioners",
                "200", "--seed", "5", "--tls", "--tls-dir", str(pki_dir), "--port", str(port),
@@ -231,3 +232,29 @@ def test_the_journey_demo_serves_the_fhir_flows_over_mtls(tmp_path: Path) -> Non
     sas_pem, sas_key = pki_dir / "client-sas.pem", pki_dir / "client-sas.key"
     assert f"curl --cacert {ca} --cert {sas_pem} --key {sas_key} {metadata}" in stderr, stderr
     assert (pki_dir / "client-editeur-01.pem").exists()  # --tls-dir is kept
+
+
+async def test_a_marketplace_speaks_int_r02_and_int_r03_over_mtls(tmp_path: Path) -> None:
+    settings = small(TlsSettings(tmp_path / "pki"))
+    settings.marketplaces = 1
+    async with Journey(settings).serve() as j:
+        assert j.urls is not None and j.tls is not None and j.sync is not None
+        name = j.marketplace_names[0]
+        assert j.urls.marketplaces[name].startswith("http://")  # its pages
+        assert j.urls.marketplace_fhir(name).startswith("https://")  # INT_R02 from the SAS
+        filed = await j.request_care_as("regulateur", place="Bordeaux")
+        account = j.regulators.all()[0]
+        assert j.sync.state(account)[name].status is SyncStatus.SYNCED
+        assert len(j.marketplace(name).state.accounts) == 1
+        await j.settle()
+        # INT_R03 with the marketplace's own certificate (CN = its name, OU EDITEUR)
+        outbox = j.marketplace(name).outbox
+        assert [p.state for p in outbox.pushes] == [PushState.DELIVERED]
+        assert outbox.pushes[0].location is not None
+        assert outbox.pushes[0].location.startswith(j.urls.sas_fhir + "/Appointment/")
+        (stored,) = j.appointments.appointments.values()
+        assert stored.identifier_value == filed.request.id
+        assert stored.orientation_category == "PDM"
+        # INT_R02 on the marketplace's http port is refused: mTLS only
+        plain = await j.client().get(j.urls.marketplaces[name] + "/fhir/Practitioner")
+        assert plain.status_code == 403
