@@ -32,7 +32,13 @@ from mocks.psc import PscSettings
 from mocks.psc import create_app as create_psc
 from mocks.psc.fixtures import persona_role_table
 from mocks.serving import rebase_shard
-from sasref.aggregator import DEFAULT_CALL_DEADLINE, DEFAULT_OVERALL_DEADLINE
+from sasref.aggregator import (
+    DEFAULT_CALL_DEADLINE,
+    DEFAULT_OVERALL_DEADLINE,
+    FanOutHttp,
+    ObservedFanOut,
+    fanout_http_client,
+)
 from sasref.appointments.wiring import build_appointment_stack
 from sasref.auth import (
     ClientRegistration,
@@ -159,6 +165,12 @@ def build(
         j.marketplace_apps[profile.name], j.marketplaces[profile.name] = app, app.state.marketplace
     infos = [app.state.editor.settings.info() for app in j.editor_apps.values()]
     call_deadline, overall_deadline = deadlines(s.call_deadline)
+    # The searches' fan-out: in process through the mounted hosts; on sockets the production
+    # client (aiohttp, issue 13), logged like the other back-channel clients.
+    fanout: httpx.AsyncClient | FanOutHttp = sas_backend
+    if j.on_sockets:
+        socket_client = fanout_http_client(call_deadline=call_deadline, **sas_tls)
+        fanout = j.track(ObservedFanOut(socket_client, j.fanout_logger("SAS")))
     platform = create_platform(
         PlatformSettings(
             directory=j.directory,
@@ -166,7 +178,7 @@ def build(
             database_url=s.database_url,
             population_seed=s.seed,
             clock=j.clock,
-            http_client=sas_backend,
+            http_client=fanout,
             agendas=MemoryAgendas(sas_agendas(j.population)),
             log_searches=s.log_searches,
             lrm_origins=j.fleet.origins,

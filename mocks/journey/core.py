@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -38,6 +38,7 @@ from mocks.population import Population, generate_population
 from mocks.psc import default_personas
 from mocks.psc.personas import samu_assignments, samu_regulators
 from mocks.serving import HostTransport, ServerSet, bind_sockets, bound_port
+from sasref.aggregator.http import AnswerObserver, FanOutHttp
 from sasref.appointments.store import InMemoryAppointmentStore
 from sasref.appointments.wiring import AppointmentStack
 from sasref.auth import Regulator
@@ -107,6 +108,7 @@ class Journey:
         self._clients: list[httpx.AsyncClient] = []
         self._servers = ServerSet()
         self._socket_mode = False
+        self._fanouts: list[FanOutHttp] = []
         #: Server-to-server exchanges: (client, method, URL, status, content type).
         self.backchannel: list[dict[str, object]] = []
 
@@ -165,19 +167,38 @@ class Journey:
         self._clients.append(client)
         return client
 
+    def _log(
+        self, who: str, method: str, url: str, status: int, headers: Mapping[str, str]
+    ) -> None:
+        self.backchannel.append({
+            "client": who, "method": method,
+            "url": url if len(url) <= 90 else url[:89] + "…", "status": status,
+            "location": headers.get("location", ""),
+            "content-type": headers.get("content-type", "").split(";")[0],
+        })  # fmt: skip
+
     def logger(self, who: str) -> Any:
         """An httpx response hook appending to :attr:`backchannel`."""
 
         async def log(response: httpx.Response) -> None:
-            url = str(response.request.url)
-            self.backchannel.append({
-                "client": who, "method": response.request.method,
-                "url": url if len(url) <= 90 else url[:89] + "…", "status": response.status_code,
-                "location": response.headers.get("location", ""),
-                "content-type": response.headers.get("content-type", "").split(";")[0],
-            })  # fmt: skip
+            request = response.request
+            self._log(who, request.method, str(request.url), response.status_code, response.headers)
 
         return log
+
+    def fanout_logger(self, who: str) -> AnswerObserver:
+        """The same log for the platform's fan-out on sockets (aiohttp: no httpx hook)."""
+        return lambda url, answer: self._log(who, "GET", url, answer.status, answer.headers)
+
+    def track(self, http: FanOutHttp) -> FanOutHttp:
+        """``http``, closed with the journey (the platform closes only a client it made)."""
+        self._fanouts.append(http)
+        return http
+
+    @property
+    def on_sockets(self) -> bool:
+        """Served on real sockets (:meth:`serve`), not in process."""
+        return self._socket_mode
 
     # --- SAS hooks -------------------------------------------------------------------------
     async def on_login(self, regulator: Regulator) -> None:
@@ -378,6 +399,9 @@ class Journey:
         for client in self._clients:
             await client.aclose()
         self._clients.clear()
+        for fanout in self._fanouts:
+            await fanout.aclose()
+        self._fanouts.clear()
         await self._servers.stop()
         if self.stack is not None:
             await self.stack.stop()

@@ -19,7 +19,7 @@ from sasref.aggregator.client import (
     FanOutResult,
 )
 from sasref.aggregator.consolidate import CardSlots, DaySlots, OfferIndex, SlotItem, with_origin
-from sasref.aggregator.http import FanOutAnswer, FanOutHttp, HttpxFanOut
+from sasref.aggregator.http import FanOutAnswer, FanOutHttp, HttpxFanOut, ObservedFanOut
 from sasref.aggregator.offers import BundleReading, SlotOffer, read_bundle
 from sasref.aggregator.outcome import EditorOutcome, EditorSummary, OutcomeStatus, summarize
 from sasref.aggregator.registry import (
@@ -49,6 +49,7 @@ __all__ = [
     "FanOutRequest",
     "FanOutResult",
     "HttpxFanOut",
+    "ObservedFanOut",
     "OfferIndex",
     "OutcomeStatus",
     "Routing",

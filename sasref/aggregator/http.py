@@ -22,7 +22,7 @@ as its message) on either path.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -68,9 +68,38 @@ class HttpxFanOut:
         await self.client.aclose()
 
 
+#: ``(url, answer)`` after each call that got an answer (see :class:`ObservedFanOut`).
+AnswerObserver = Callable[[str, FanOutAnswer], None]
+
+
+class ObservedFanOut:
+    """A :class:`FanOutHttp` that tells ``observe(url, answer)`` about every answer of
+    ``inner`` (a failed call raises as before and is not observed): what an httpx response hook
+    gives an in-process client, for a socket client too (the journey's back-channel log)."""
+
+    def __init__(self, inner: FanOutHttp, observe: AnswerObserver) -> None:
+        self.inner = inner
+        self.observe = observe
+
+    async def get(self, url: str, headers: Mapping[str, str]) -> FanOutAnswer:
+        answer = await self.inner.get(url, headers)
+        self.observe(url, answer)
+        return answer
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 def as_fanout_http(http: httpx.AsyncClient | FanOutHttp) -> FanOutHttp:
     """``http`` itself, or an httpx client wrapped in :class:`HttpxFanOut`."""
     return HttpxFanOut(http) if isinstance(http, httpx.AsyncClient) else http
 
 
-__all__ = ["FanOutAnswer", "FanOutHttp", "HttpxFanOut", "as_fanout_http"]
+__all__ = [
+    "AnswerObserver",
+    "FanOutAnswer",
+    "FanOutHttp",
+    "HttpxFanOut",
+    "ObservedFanOut",
+    "as_fanout_http",
+]

@@ -26,6 +26,8 @@ import pytest
 from mocks.editor_booking import PushState
 from mocks.journey import Journey, JourneySettings, TlsSettings
 from mocks.pki import SAS_CLIENT, ClientName, client_ssl_context
+from sasref.aggregator import ObservedFanOut
+from sasref.aggregator.sockets import AiohttpFanOut
 from sasref.regulators.sync import SyncStatus
 
 pytestmark = pytest.mark.sockets
@@ -65,9 +67,12 @@ async def test_the_platform_searches_the_editors_over_mtls(journey: Journey) -> 
     assert any(c["slots"]["total"] for c in body["cards"]), body
     assert {e["status"] for e in body["diagnostics"]["editors"]} <= {"ok", "empty"}, body
     # the editors saw the SAS client certificate: their FHIR calls went to the https ports
-    calls = [e for e in j.backchannel if e["client"] == "SAS" and "/fhir/" in str(e["url"])]
+    calls = [e for e in j.backchannel if e["client"] == "SAS" and "/fhir/Slot" in str(e["url"])]
     assert calls and all(str(e["url"]).startswith("https://") for e in calls), calls
     assert {e["status"] for e in calls} == {200}
+    # … through the production fan-out client on sockets (aiohttp, issue 13), logged all the same
+    http = j.sas.state.service.http if j.sas is not None else None
+    assert isinstance(http, ObservedFanOut) and isinstance(http.inner, AiohttpFanOut), http
 
 
 async def test_booking_pushes_int_r02_and_int_r03_over_mtls(journey: Journey) -> None:

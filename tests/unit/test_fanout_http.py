@@ -18,7 +18,7 @@ from sasref.aggregator import (
     HttpxFanOut,
     fanout_http_client,
 )
-from sasref.aggregator.http import as_fanout_http
+from sasref.aggregator.http import ObservedFanOut, as_fanout_http
 
 ACCEPT = {"Accept": "application/fhir+json"}
 
@@ -101,3 +101,17 @@ def test_the_socket_clients_tls_settings_are_checked_when_built(tmp_path: Path) 
     fanout_http_client(verify=context)  # a context is taken as is
     unverified = fanout_http_client(verify=False)
     asyncio.run(unverified.aclose())
+
+
+async def test_an_observed_fanout_reports_each_answer_and_passes_failures_through() -> None:
+    seen: list[tuple[str, int]] = []
+    inner = HttpxFanOut(httpx.AsyncClient(transport=httpx.MockTransport(_editor)))
+    observed = ObservedFanOut(inner, lambda url, answer: seen.append((url, answer.status)))
+    answer = await observed.get("https://a.test/fhir/Slot", ACCEPT)
+    assert (answer.status, answer.body) == (200, b'{"resourceType": "Bundle"}')
+    assert (await observed.get("https://a.test/fhir/Nope", ACCEPT)).status == 404
+    with pytest.raises(httpx.ConnectError):
+        await observed.get("https://down.test/fhir/Slot", ACCEPT)
+    assert seen == [("https://a.test/fhir/Slot", 200), ("https://a.test/fhir/Nope", 404)]
+    await observed.aclose()
+    assert inner.client.is_closed
