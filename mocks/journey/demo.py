@@ -150,9 +150,14 @@ def journey_hints(journey: Journey) -> list[str]:
         f"{urls.lrm}/ (SAMU {journey.settings.samu_department}), every SAMU at "
         f"<its vendor>/samuNN/ (e.g. {journey.lrm_url('69')}/; each vendor's root lists its own)",
     ]
+    hints.append(
+        "5. en surnuméraire: when a search shows no slot, switch to « Créneaux en sus des "
+        "disponibilités », click « Surnuméraire » on a card, pick a date and a time; see it at "
+        f"{urls.sas}/orientations and at the regulator's SAMU"
+    )
     if urls.marketplaces:
         hints.append(
-            "5. place de marché: under the results, click a marketplace (the care-request form "
+            "6. place de marché: under the results, click a marketplace (the care-request form "
             "opens authenticated), file the request; a professional of its pool accepts within "
             "seconds (see its page, then the SAS and the LRM copies: pending, then booked); its "
             f"requests: <marketplace>/care-requests, e.g. {next(iter(urls.marketplaces.values()))}"
