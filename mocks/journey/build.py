@@ -66,7 +66,7 @@ API_REGULATOR = Regulator(
     given_name="API",
     family_name="token",
     email="api@sas.test",
-    roles=(Role.MEDECIN_REGULATEUR,),
+    roles=(Role.MEDECIN_REGULATEUR, Role.ADMIN),  # scripts may also administer (issue 12)
 )
 
 
@@ -162,6 +162,8 @@ def build(
             log_searches=s.log_searches,
             call_deadline=call_deadline,
             overall_deadline=overall_deadline,
+            monitoring=s.monitoring,
+            regulator_samu=journey.samu_of,
         )
     )
     # The platform's routes already depend on its placeholder; make it the real check.
@@ -201,6 +203,7 @@ def build(
         default_department=s.samu_department,
         base_url=urls.sas_fhir,
         flush_interval=s.flush_interval,
+        on_accepted=(platform.state.service.activity.on_appointment,),
     )
     platform.include_router(j.stack.router)
     journey_routes(journey, platform)

@@ -151,6 +151,11 @@ class Journey:
             self.sync.link_national_id(account, regulator.national_id)
         await self.sync.on_login(account)
 
+    def samu_of(self, technical_id: str) -> str | None:
+        """The département of a regulator account's SAMU (the platform's indicators)."""
+        account = self.regulators.get(technical_id)
+        return account.samu_department if account is not None else None
+
     def practitioner_info(
         self, idnps: str
     ) -> tuple[PractitionerInfo | None, OrganizationInfo | None]:

@@ -15,6 +15,7 @@ from mocks.pki import EDITOR_CLIENT_OU, SAS_CLIENT, ClientName
 from sasref.auth import SsoMode
 from sasref.clock import PARIS, Clock, FixedClock
 from sasref.directory.model import EditorInfo, Practitioner
+from sasref.monitoring import MonitoringSettings
 from sasref.search import SlotView
 
 #: The patient the demo helpers book for (the booking form's four fields).
@@ -76,6 +77,8 @@ class JourneySettings:
     #: mTLS for the FHIR flows when served on sockets (``None``: plain http everywhere; in
     #: process it is ignored: there is no TLS without sockets).
     tls: TlsSettings | None = None
+    #: The platform's editor monitoring (windows, thresholds, probes; issue 12).
+    monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from sasref import __version__
-from sasref.platform.routes import api, pages
+from sasref.platform.routes import admin, api, monitoring, pages
 from sasref.platform.service import PlatformService
 from sasref.platform.settings import PlatformSettings
 
@@ -55,6 +55,9 @@ def create_app(settings: PlatformSettings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(package.joinpath("static"))), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(monitoring.router)  # editor monitoring, indicators (issue 12)
+    app.include_router(monitoring.metrics_router)
+    app.include_router(admin.router)
 
     @app.exception_handler(RequestValidationError)
     async def bad_parameters(request: Request, exc: RequestValidationError) -> Response:

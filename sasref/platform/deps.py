@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 
 from sasref.auth import Regulator, require_regulator_when_enabled
 
@@ -31,3 +31,15 @@ def require_regulator(request: Request) -> Regulator | None:
 
 ServiceDep = Annotated["PlatformService", Depends(get_service)]
 RegulatorDep = Annotated[Regulator | None, Depends(require_regulator)]
+
+
+def require_admin(regulator: RegulatorDep) -> Regulator | None:
+    """Gate of the administration (editor monitoring, flux switches, indicators): a regulator
+    holding :attr:`~sasref.auth.Role.ADMIN` (403 otherwise). Open, like every route, when the
+    app has no login (``None``)."""
+    if regulator is not None and not regulator.is_admin:
+        raise HTTPException(status_code=403, detail="the administrator role is required")
+    return regulator
+
+
+AdminDep = Annotated[Regulator | None, Depends(require_admin)]

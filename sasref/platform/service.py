@@ -14,6 +14,10 @@ Bad parameters raise :class:`~sasref.errors.InvalidInput` (the routes answer 400
 The editor registry is the configured editors plus those saved by the API, and the aggregator's
 learned routing is saved behind the searches (:mod:`sasref.aggregator.persistence`): both
 survive a restart on the same database.
+
+Every search is also watched and counted (issue 12, :mod:`sasref.platform.activity`): the editor
+monitoring is the aggregator's gate (a deactivated editor is not asked, its cards say so), and
+the indicators count searches and slots per SAMU, use case, editor and day.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from sasref.aggregator.consolidate import (
     sos_slots,
 )
 from sasref.aggregator.persistence import RoutingStore, merge_editors
+from sasref.auth import Regulator
 from sasref.directory import (
     Card,
     CptsCard,
@@ -63,6 +68,7 @@ from sasref.lrm.contextual import (
     DoctorParamKind,
     parse_contextual_url,
 )
+from sasref.platform.activity import PlatformActivity
 from sasref.platform.agendas import AgendaSource, FreeSlots, StoredAgendas
 from sasref.platform.results import CardView, SearchQuery, SearchResult
 from sasref.platform.settings import PlatformSettings, default_lrm_origins
@@ -104,6 +110,15 @@ class PlatformService:
         self.registry = EditorRegistry(merged.editors)
         self._owns_http = settings.http_client is None
         self.http = settings.http_client or fanout_http_client(call_deadline=settings.call_deadline)
+        self.activity = PlatformActivity(
+            self.engine,
+            clock=self.clock,
+            registry=self.registry,
+            directory=self.directory,
+            monitoring=settings.monitoring,
+            indicators_interval=settings.indicators_flush_seconds,
+            regulator_samu=settings.regulator_samu,
+        )
         self.aggregator = Aggregator(
             self.http,
             self.registry,
@@ -111,7 +126,9 @@ class PlatformService:
             call_deadline=settings.call_deadline,
             overall_deadline=settings.overall_deadline,
             validate=settings.validate_answers,
+            gate=self.activity.monitor,
         )
+        self.activity.attach(self.aggregator)
         self.routing_store: RoutingStore | None = None
         if settings.persist_routing:
             self.routing_store = RoutingStore(
@@ -129,6 +146,7 @@ class PlatformService:
         self.search_log = SearchLogRepository(self.engine, clock=self.clock)
 
     async def aclose(self) -> None:
+        await self.activity.aclose()
         if self.routing_store is not None:
             await self.routing_store.aclose()
         if self._owns_http:
@@ -170,8 +188,11 @@ class PlatformService:
         return True
 
     # -- entry points ---------------------------------------------------------------------------
-    async def search(self, query: SearchQuery) -> SearchResult:
-        """A search from the API or the HTML form."""
+    async def search(
+        self, query: SearchQuery, *, regulator: Regulator | None = None
+    ) -> SearchResult:
+        """A search from the API or the HTML form (``regulator``: who asked, for the
+        indicators)."""
         point = locate(query)
         request = SearchRequest(
             point=point,
@@ -181,14 +202,18 @@ class PlatformService:
             seed=session_seed(query),
             treating_practitioner=query.practitioner,
         )
-        return await self._run(query, request, notices=())
+        return await self._run(query, request, notices=(), regulator=regulator)
 
-    async def search_contextual(self, params: Mapping[str, str], *, page: int = 1) -> SearchResult:
+    async def search_contextual(
+        self, params: Mapping[str, str], *, page: int = 1, regulator: Regulator | None = None
+    ) -> SearchResult:
         """The LRM contextual search URL (INT_L01, §3): validated, then searched."""
         contextual = parse_contextual_url(params, known_origins=self.lrm_origins)
-        return await self._run_contextual(contextual, page)
+        return await self._run_contextual(contextual, page, regulator)
 
-    async def _run_contextual(self, contextual: ContextualSearch, page: int) -> SearchResult:
+    async def _run_contextual(
+        self, contextual: ContextualSearch, page: int, regulator: Regulator | None = None
+    ) -> SearchResult:
         address = contextual.address
         point = geocode_parts(
             street_number=address.street_number or None,
@@ -224,11 +249,16 @@ class PlatformService:
             seed=session_seed(query),
             treating_practitioner=treating,
         )
-        return await self._run(query, request, notices=tuple(notices))
+        return await self._run(query, request, notices=tuple(notices), regulator=regulator)
 
     # -- the search -----------------------------------------------------------------------------
     async def _run(
-        self, query: SearchQuery, request: SearchRequest, *, notices: tuple[str, ...]
+        self,
+        query: SearchQuery,
+        request: SearchRequest,
+        *,
+        notices: tuple[str, ...],
+        regulator: Regulator | None = None,
     ) -> SearchResult:
         started = time.perf_counter()
         found = self.directory_search.search(request)
@@ -238,7 +268,8 @@ class PlatformService:
             asyncio.to_thread(self._sas_slots, found.cards, window),
         )
         index = OfferIndex.build(fan_out.offers)
-        cards = order_page([self._view(card, fan_out, index, sas) for card in found.cards])
+        views = [self._view(card, fan_out, index, sas) for card in found.cards]
+        cards = order_page(self.activity.flux_notices(found.cards, views))
         code = query.preferred_doctor_error
         if found.treating is not None and found.treating.status is TreatingStatus.NOT_FOUND:
             code = TreatingStatus.NOT_FOUND.value
@@ -262,6 +293,7 @@ class PlatformService:
             fanout_ms=fan_out.elapsed_ms,
             elapsed_ms=(time.perf_counter() - started) * 1000,
         )
+        self.activity.count_search(result, regulator)
         if self.settings.log_searches:
             await asyncio.to_thread(self._log, result)
         return result

@@ -56,7 +56,7 @@ def _unavailable(exc: SQLAlchemyError) -> JSONResponse:
 )
 async def search(
     service: ServiceDep,
-    _: RegulatorDep,
+    regulator: RegulatorDep,
     address: Annotated[str | None, Query(description="Postal address or commune name")] = None,
     insee: Annotated[str | None, Query(description="INSEE code of the commune")] = None,
     city: Annotated[str | None, Query(description="Commune name")] = None,
@@ -80,7 +80,7 @@ async def search(
         page=page,
     )
     try:
-        result = await service.search(query)
+        result = await service.search(query, regulator=regulator)
     except InvalidInput as exc:
         return bad_request(str(exc))
     # Already plain JSON types: skip FastAPI's recursive encoder and the standard library's
