@@ -214,7 +214,7 @@ class HealthBoard:
                 editor,
                 AlertKind.FLUX_DEACTIVATED,
                 Severity.CRITICAL,
-                f"flux désactivé : {reason}",
+                reason if control is Control.FORCED else f"flux désactivé : {reason}",
                 now,
             )
             health.alerts[AlertKind.FLUX_DEACTIVATED] = alert
@@ -281,11 +281,12 @@ class HealthBoard:
                 health.next_probe_at, health.good_probes = now, 0  # probe at the next round
             return events
         if state is FluxState.DEACTIVATED:
-            why = f"désactivé par {actor}{note}"
+            why = f"flux désactivé par {actor}{note}"
             if health.state is FluxState.DEACTIVATED:
                 return [self._move(editor, now, state, Control.FORCED, why, actor)]
             return self._deactivate(editor, now, why, Control.FORCED, actor)
-        return self._activate(editor, now, f"activé par {actor}{note}", Control.FORCED, actor)
+        why = f"flux activé par {actor}{note}"
+        return self._activate(editor, now, why, Control.FORCED, actor)
 
     # -- restart ------------------------------------------------------------------------------
     def restore(

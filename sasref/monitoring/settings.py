@@ -47,7 +47,8 @@ class MonitoringSettings:
     probe_interval: timedelta = timedelta(minutes=1)
     #: Good probes in a row that reactivate the flux.
     probe_successes: int = 3
-    #: An editor's window is judged at most this often (the hot path only appends).
+    #: An editor's window is judged at most this often (the hot path only appends; 0: at
+    #: every call).
     evaluate_every: timedelta = timedelta(seconds=1)
     #: Real seconds between two background rounds (time-based checks, probes, writes);
     #: ``None``: no background task, the owner calls ``tick()`` (simulations, tests).
@@ -60,8 +61,14 @@ class MonitoringSettings:
                 raise ConfigurationError(f"monitoring {f.name}={value}: a rate in ]0, 1]")
             if f.name.endswith("_ms") and value <= 0:
                 raise ConfigurationError(f"monitoring {f.name}={value}: must be positive")
-            if isinstance(value, timedelta) and value <= timedelta(0):
+            if (
+                isinstance(value, timedelta)
+                and value <= timedelta(0)
+                and f.name != "evaluate_every"
+            ):
                 raise ConfigurationError(f"monitoring {f.name}={value}: must be positive")
+        if self.evaluate_every < timedelta(0):
+            raise ConfigurationError("monitoring evaluate_every must not be negative")
         if self.min_calls < 1 or self.probe_successes < 1:
             raise ConfigurationError("monitoring min_calls and probe_successes must be >= 1")
         if self.tick_seconds is not None and self.tick_seconds <= 0:
