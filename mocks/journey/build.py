@@ -40,6 +40,7 @@ from sasref.auth import (
     OidcSettings,
     Regulator,
     Role,
+    RoleEntry,
     SsoMode,
     editor_oidc_settings,
     require_regulator,
@@ -82,6 +83,19 @@ def token_or_login(token: str | None) -> Callable[[Request], Regulator]:
         return require_regulator(request)
 
     return guard
+
+
+def journey_role_table(journey: Journey) -> dict[str, RoleEntry]:
+    """The personas' SAS roles; the médecin régulateur persona is also the demo's administrator
+    (``Role.ADMIN``: editor supervision, flux switches, indicators; issue 12)."""
+    table = persona_role_table(journey.personas)
+    admin = next((p for p in journey.personas if p.key == "regulateur"), None)
+    if admin is not None:
+        key = str(admin.claims["SubjectNameID"])
+        entry = table.get(key)
+        roles = (entry.roles if entry else frozenset()) | {Role.ADMIN}
+        table[key] = RoleEntry(roles, entry.technical_id if entry else None)
+    return table
 
 
 def deadlines(call_deadline: float | None) -> tuple[float, float]:
@@ -179,7 +193,7 @@ def build(
                 clock=j.clock,
             ),
             secret_key=s.secret_key,
-            role_table=persona_role_table(j.personas),
+            role_table=journey_role_table(j),
             secure_cookie=https,
             on_login=j.on_login,
         ),

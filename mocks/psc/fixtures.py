@@ -68,11 +68,10 @@ def psc_http(
 
 
 def persona_role_table(personas: tuple[Persona, ...] | None = None) -> dict[str, RoleEntry]:
-    """The SAS role table giving the default ARM and OSNP personas their roles, and the
-    médecin régulateur persona the platform's administration (``Role.ADMIN``, issue 12)."""
+    """The SAS role table giving the default ARM and OSNP personas their roles."""
     by_key = {p.key: p for p in (personas or default_personas(0))}
     table: dict[str, RoleEntry] = {}
-    for key, role in (("arm", Role.ARM), ("osnp", Role.OSNP), ("regulateur", Role.ADMIN)):
+    for key, role in (("arm", Role.ARM), ("osnp", Role.OSNP)):
         if key in by_key:
             table[str(by_key[key].claims["SubjectNameID"])] = RoleEntry(frozenset({role}))
     return table
