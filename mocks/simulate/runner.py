@@ -72,6 +72,8 @@ class SimulationReport:
     transitions: list[dict[str, Any]] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
+    #: Every editor call of every search: (minute of the run, editor, outcome status).
+    calls: list[tuple[float, str, str]] = field(default_factory=list)
 
     def first(self, state: str) -> FluxSnapshot | None:
         return next((s for s in self.flux if s.state == state), None)
@@ -200,6 +202,7 @@ class Simulator:
         body = response.json()
         for e in body["diagnostics"]["editors"]:
             self.report.statuses[e["status"]] += 1
+            self.report.calls.append((planned.minute, e["editor"], e["status"]))
         slots = [
             slot for card in body["cards"] for day in card["slots"]["days"] for slot in day["slots"]
         ]
