@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Mapping
 from datetime import date, datetime
 
-from sasref.background import Periodic
+from sasref.background import WriteBehind
 from sasref.clock import PARIS, Clock, SystemClock
 from sasref.storage.indicators import METRICS, IndicatorRepository
 
@@ -73,19 +73,13 @@ class IndicatorRecorder:
         clock: Clock | None = None,
         interval: float | None = 2.0,
     ) -> None:
-        if interval is not None and interval <= 0:
-            raise ValueError("the flush interval must be positive")
         self.repository = repository
         self.clock: Clock = clock or SystemClock()
         self.interval = interval
         self._pending: dict[tuple[str, date, str], list[int]] = {}
         #: Counts since start per (metric, dimension, item).
         self.totals: Counter[tuple[str, str, str]] = Counter()
-        self._periodic: Periodic | None = None
-        self._periodic_loop: asyncio.AbstractEventLoop | None = None
-        self._lock: asyncio.Lock | None = None
-        self._lock_loop: asyncio.AbstractEventLoop | None = None
-        self._closed = False
+        self._writer = WriteBehind(self.flush, name="indicator-recorder", interval=interval)
 
     # -- events ---------------------------------------------------------------------------------
     def _day(self, at: datetime | None) -> date:
@@ -117,7 +111,7 @@ class IndicatorRecorder:
             self._add(day, "use_case", use_case, searches=1, slots_shown=n)
         for editor, n in slots_by_editor.items():
             self._add(day, "editor", editor, searches=1, slots_shown=n)
-        self._ensure_running()
+        self._writer.start()
 
     def record_orientation(
         self,
@@ -159,35 +153,16 @@ class IndicatorRecorder:
         self._add(day, "use_case", use_case, **counts)
         if editor:
             self._add(day, "editor", editor, **counts)
-        self._ensure_running()
+        self._writer.start()
 
     # -- writing --------------------------------------------------------------------------------
     @property
     def pending(self) -> int:
         return len(self._pending)
 
-    def _ensure_running(self) -> None:
-        if self._closed or self.interval is None:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # counted outside any loop (a script): written by flush/aclose
-            return
-        if self._periodic is not None and self._periodic_loop is loop:
-            return
-        self._periodic_loop = loop
-        self._periodic = Periodic(self.flush, name="indicator-recorder")
-        self._periodic.start(self.interval)
-
-    def _lock_here(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        if self._lock is None or self._lock_loop is not loop:
-            self._lock, self._lock_loop = asyncio.Lock(), loop
-        return self._lock
-
     async def flush(self) -> int:
         """Add the pending counts to the database now (a worker thread); returns the rows."""
-        async with self._lock_here():
+        async with self._writer.lock():
             pending, self._pending = self._pending, {}
             if not pending:
                 return 0
@@ -209,12 +184,7 @@ class IndicatorRecorder:
         )
 
     async def aclose(self) -> None:
-        self._closed = True
-        if self._periodic is not None:
-            if self._periodic_loop is asyncio.get_running_loop():
-                async with self._lock_here():  # never cancel a write half-way
-                    await self._periodic.stop()
-            self._periodic = None
+        await self._writer.stop()
         try:
             await self.flush()
         except Exception:

@@ -19,87 +19,29 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from sasref.aggregator.outcome import EditorOutcome
-from sasref.background import Periodic
-from sasref.clock import PARIS, Clock, SystemClock
+from sasref.background import WriteBehind
+from sasref.clock import Clock, SystemClock
 from sasref.monitoring.board import HealthBoard
 from sasref.monitoring.model import (
     Alert,
-    AlertKind,
     AlertResolved,
-    Control,
     EditorStatus,
     Event,
     FluxState,
-    Severity,
     Transition,
 )
 from sasref.monitoring.settings import MonitoringSettings
-from sasref.storage.monitoring import (
-    AlertClosing,
-    AlertRecord,
-    MonitoringRepository,
-    TransitionRecord,
-)
+
+if TYPE_CHECKING:  # storage imports this package's model: no import back at run time
+    from sasref.storage.monitoring import MonitoringRepository
 
 #: Probe one editor: its outcome, or ``None`` when there was nothing to ask.
 Prober = Callable[[str], Awaitable[EditorOutcome | None]]
 
 _log = logging.getLogger("sasref.monitoring")
-
-
-def _record(event: Event) -> TransitionRecord | AlertRecord | AlertClosing:
-    if isinstance(event, Transition):
-        return TransitionRecord(
-            event.editor,
-            event.at,
-            event.from_state.value,
-            event.to_state.value,
-            event.control.value,
-            event.reason,
-            event.actor,
-        )
-    if isinstance(event, Alert):
-        return AlertRecord(
-            event.editor,
-            event.kind.value,
-            event.severity.value,
-            event.message,
-            event.opened_at,
-            event.value,
-            event.threshold,
-        )
-    return AlertClosing(event.editor, event.kind.value, event.at, event.resolution)
-
-
-def transition_of(record: TransitionRecord) -> Transition:
-    """A stored transition, its time back in Europe/Paris."""
-    return Transition(
-        record.editor,
-        record.at.astimezone(PARIS),
-        FluxState(record.from_state),
-        FluxState(record.to_state),
-        Control(record.control),
-        record.reason,
-        record.actor,
-    )
-
-
-def alert_of(record: AlertRecord) -> Alert:
-    """A stored alert, its times back in Europe/Paris."""
-    return Alert(
-        record.editor,
-        AlertKind(record.kind),
-        Severity(record.severity),
-        record.message,
-        record.opened_at.astimezone(PARIS),
-        record.value,
-        record.threshold,
-        None if record.resolved_at is None else record.resolved_at.astimezone(PARIS),
-        record.resolution,
-        record.id,
-    )
 
 
 class EditorMonitor:
@@ -123,11 +65,9 @@ class EditorMonitor:
         self.prober = prober
         self._editors = editors
         self._pending: list[Event] = []
-        self._periodic: Periodic | None = None
-        self._periodic_loop: asyncio.AbstractEventLoop | None = None
-        self._closed = False
-        self._lock: asyncio.Lock | None = None
-        self._lock_loop: asyncio.AbstractEventLoop | None = None
+        self._writer = WriteBehind(
+            self.tick, name="editor-monitor", interval=self.settings.tick_seconds
+        )
         #: Calls seen since start, per (editor, status), for ``/metrics``.
         self.calls_total: Counter[tuple[str, str]] = Counter()
         #: Transitions since start, per (editor, new state).
@@ -137,8 +77,8 @@ class EditorMonitor:
     def restore(self) -> int:
         """Reload each editor's last state and the open alerts (blocking: call at start);
         returns the editors restored."""
-        transitions = [transition_of(r) for r in self.repository.last_transitions()]
-        alerts = [alert_of(r) for r in self.repository.alerts(open_only=True, limit=10_000)]
+        transitions = self.repository.last_transitions()
+        alerts = self.repository.alerts(open_only=True, limit=10_000)
         self.board.restore(transitions, alerts, self.clock.now())
         return len(transitions)
 
@@ -151,7 +91,7 @@ class EditorMonitor:
         for outcome in outcomes:
             self.calls_total[(outcome.editor, outcome.status.value)] += 1
             self._emit(self.board.observe(outcome, now))
-        self._ensure_running()
+        self._writer.start()
 
     def _emit(self, events: Iterable[Event]) -> None:
         for event in events:
@@ -174,19 +114,6 @@ class EditorMonitor:
                 )
 
     # -- rounds ---------------------------------------------------------------------------------
-    def _ensure_running(self) -> None:
-        if self._closed or self.settings.tick_seconds is None:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        if self._periodic is not None and self._periodic_loop is loop:
-            return
-        self._periodic_loop = loop
-        self._periodic = Periodic(self.tick, name="editor-monitor")
-        self._periodic.start(self.settings.tick_seconds)
-
     async def tick(self) -> None:
         """Judge every window now, probe the editors that are due, write what happened."""
         self._emit(self.board.evaluate_all(self.clock.now()))
@@ -207,21 +134,17 @@ class EditorMonitor:
             _log.exception("editor %s: the probe failed", editor)
             return None
 
-    def _lock_here(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        if self._lock is None or self._lock_loop is not loop:
-            self._lock, self._lock_loop = asyncio.Lock(), loop
-        return self._lock
-
     async def flush(self) -> int:
         """Write the pending transitions and alerts (a worker thread); on failure they stay
         pending, in order, and the error propagates."""
-        async with self._lock_here():  # one batch at a time: an alert is closed after it is opened
+        async with (
+            self._writer.lock()
+        ):  # one batch at a time: an alert is closed after it is opened
             pending, self._pending = self._pending, []
             if not pending:
                 return 0
             try:
-                await asyncio.to_thread(self.repository.apply, items=[_record(e) for e in pending])
+                await asyncio.to_thread(self.repository.apply, events=pending)
             except Exception:  # not on cancellation: the write goes on in its thread
                 self._pending[:0] = pending
                 raise
@@ -244,7 +167,7 @@ class EditorMonitor:
         return sorted(names)
 
     def statuses(self) -> list[EditorStatus]:
-        self._ensure_running()
+        self._writer.start()
         now = self.clock.now()
         return [self.board.status(name, now) for name in self.editor_names()]
 
@@ -252,16 +175,11 @@ class EditorMonitor:
         return self.board.status(editor, self.clock.now())
 
     async def aclose(self) -> None:
-        self._closed = True
-        if self._periodic is not None:
-            if self._periodic_loop is asyncio.get_running_loop():
-                async with self._lock_here():  # never cancel a write half-way
-                    await self._periodic.stop()
-            self._periodic = None
+        await self._writer.stop()
         try:
             await self.flush()
         except Exception:
             _log.exception("monitoring: %d events not saved at shutdown", len(self._pending))
 
 
-__all__ = ["EditorMonitor", "Prober", "alert_of", "transition_of"]
+__all__ = ["EditorMonitor", "Prober"]

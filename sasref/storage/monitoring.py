@@ -1,126 +1,103 @@
 """The editor monitoring, saved: flux transitions (with their reasons) and alerts.
 
 Written by :class:`sasref.monitoring.EditorMonitor` in batches (:meth:`MonitoringRepository.
-apply`), read back at start (:meth:`last_transitions`, open :meth:`alerts`) and by the admin API.
+apply`: the board's events, in order), read back at start (:meth:`last_transitions`, open
+:meth:`alerts`) and by the administration API. Times come back in Europe/Paris.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import func, select, update
 
+from sasref.clock import PARIS
+from sasref.monitoring.model import (
+    Alert,
+    AlertKind,
+    AlertResolved,
+    Control,
+    Event,
+    FluxState,
+    Severity,
+    Transition,
+)
 from sasref.storage.base import Repository
 from sasref.storage.tables import EditorAlertRow, EditorTransitionRow
 
 
-@dataclass(frozen=True, slots=True)
-class TransitionRecord:
-    editor: str
-    at: datetime
-    from_state: str
-    to_state: str
-    control: str
-    reason: str
-    actor: str | None = None
-    id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AlertRecord:
-    editor: str
-    kind: str
-    severity: str
-    message: str
-    opened_at: datetime
-    value: float | None = None
-    threshold: float | None = None
-    resolved_at: datetime | None = None
-    resolution: str | None = None
-    id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AlertClosing:
-    """Close the open alert ``kind`` of ``editor``."""
-
-    editor: str
-    kind: str
-    at: datetime
-    resolution: str
-
-
-def _transition(row: EditorTransitionRow) -> TransitionRecord:
-    return TransitionRecord(
-        row.editor, row.at, row.from_state, row.to_state, row.control, row.reason, row.actor, row.id
+def _transition(row: EditorTransitionRow) -> Transition:
+    return Transition(
+        row.editor,
+        row.at.astimezone(PARIS),
+        FluxState(row.from_state),
+        FluxState(row.to_state),
+        Control(row.control),
+        row.reason,
+        row.actor,
     )
 
 
-def _alert(row: EditorAlertRow) -> AlertRecord:
-    return AlertRecord(
+def _alert(row: EditorAlertRow) -> Alert:
+    return Alert(
         row.editor,
-        row.kind,
-        row.severity,
+        AlertKind(row.kind),
+        Severity(row.severity),
         row.message,
-        row.opened_at,
+        row.opened_at.astimezone(PARIS),
         row.value,
         row.threshold,
-        row.resolved_at,
+        None if row.resolved_at is None else row.resolved_at.astimezone(PARIS),
         row.resolution,
         row.id,
     )
 
 
 class MonitoringRepository(Repository):
-    def apply(
-        self,
-        *,
-        items: Sequence[TransitionRecord | AlertRecord | AlertClosing],
-    ) -> None:
-        """Save a batch in order, in one transaction (an alert may open and close in it)."""
+    def apply(self, *, events: Sequence[Event]) -> None:
+        """Save the board's events in order, in one transaction (an alert may open and close
+        in one batch)."""
         with self._tx() as s:
-            for item in items:
-                if isinstance(item, TransitionRecord):
+            for event in events:
+                if isinstance(event, Transition):
                     s.add(
                         EditorTransitionRow(
-                            editor=item.editor,
-                            at=item.at,
-                            from_state=item.from_state,
-                            to_state=item.to_state,
-                            control=item.control,
-                            reason=item.reason,
-                            actor=item.actor,
+                            editor=event.editor,
+                            at=event.at,
+                            from_state=event.from_state.value,
+                            to_state=event.to_state.value,
+                            control=event.control.value,
+                            reason=event.reason,
+                            actor=event.actor,
                         )
                     )
-                elif isinstance(item, AlertRecord):
+                elif isinstance(event, Alert):
                     s.add(
                         EditorAlertRow(
-                            editor=item.editor,
-                            kind=item.kind,
-                            severity=item.severity,
-                            message=item.message,
-                            value=item.value,
-                            threshold=item.threshold,
-                            opened_at=item.opened_at,
-                            resolved_at=item.resolved_at,
-                            resolution=item.resolution,
+                            editor=event.editor,
+                            kind=event.kind.value,
+                            severity=event.severity.value,
+                            message=event.message,
+                            value=event.value,
+                            threshold=event.threshold,
+                            opened_at=event.opened_at,
+                            resolved_at=event.resolved_at,
+                            resolution=event.resolution,
                         )
                     )
-                else:
+                elif isinstance(event, AlertResolved):
                     s.flush()  # an alert opened earlier in this batch is closed too
                     s.execute(
                         update(EditorAlertRow)
                         .where(
-                            EditorAlertRow.editor == item.editor,
-                            EditorAlertRow.kind == item.kind,
+                            EditorAlertRow.editor == event.editor,
+                            EditorAlertRow.kind == event.kind.value,
                             EditorAlertRow.resolved_at.is_(None),
                         )
-                        .values(resolved_at=item.at, resolution=item.resolution)
+                        .values(resolved_at=event.at, resolution=event.resolution)
                     )
 
-    def transitions(self, *, editor: str | None = None, limit: int = 100) -> list[TransitionRecord]:
+    def transitions(self, *, editor: str | None = None, limit: int = 100) -> list[Transition]:
         """The latest transitions first."""
         q = select(EditorTransitionRow)
         if editor is not None:
@@ -129,7 +106,7 @@ class MonitoringRepository(Repository):
         with self._tx() as s:
             return [_transition(r) for r in s.scalars(q)]
 
-    def last_transitions(self) -> list[TransitionRecord]:
+    def last_transitions(self) -> list[Transition]:
         """Each editor's latest transition (its current state)."""
         latest = (
             select(EditorTransitionRow.editor, func.max(EditorTransitionRow.id).label("id"))
@@ -146,7 +123,7 @@ class MonitoringRepository(Repository):
 
     def alerts(
         self, *, open_only: bool = False, editor: str | None = None, limit: int = 200
-    ) -> list[AlertRecord]:
+    ) -> list[Alert]:
         """The latest alerts first (``open_only``: those not resolved)."""
         q = select(EditorAlertRow)
         if open_only:
@@ -158,4 +135,4 @@ class MonitoringRepository(Repository):
             return [_alert(r) for r in s.scalars(q)]
 
 
-__all__ = ["AlertClosing", "AlertRecord", "MonitoringRepository", "TransitionRecord"]
+__all__ = ["MonitoringRepository"]

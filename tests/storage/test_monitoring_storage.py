@@ -7,8 +7,13 @@ from datetime import date, timedelta
 from sqlalchemy import Engine
 
 from sasref.clock import FixedClock
+from sasref.monitoring import Alert, AlertKind, AlertResolved, Control, FluxState, Transition
+from sasref.monitoring.model import Severity
 from sasref.storage import IndicatorRepository, MonitoringRepository
-from sasref.storage.monitoring import AlertClosing, AlertRecord, TransitionRecord
+
+ACTIVE, OFF = FluxState.ACTIVE, FluxState.DEACTIVATED
+ERRORS, FLUX, SLOW = AlertKind.ERROR_RATE, AlertKind.FLUX_DEACTIVATED, AlertKind.LATENCY
+WARNING, CRITICAL = Severity.WARNING, Severity.CRITICAL
 
 
 def test_transitions_and_alerts_round_trip(engine: Engine, clock: FixedClock) -> None:
@@ -16,42 +21,42 @@ def test_transitions_and_alerts_round_trip(engine: Engine, clock: FixedClock) ->
     t0 = clock.now()
     t1 = t0 + timedelta(minutes=5)
     repo.apply(
-        items=[
-            AlertRecord("ed-1", "error_rate", "warning", "25 %", t0, 0.25, 0.2),
-            TransitionRecord("ed-1", t0, "active", "deactivated", "auto", "taux d'échec 60 %"),
-            AlertRecord("ed-1", "flux_deactivated", "critical", "flux désactivé", t0),
-            TransitionRecord("ed-2", t0, "active", "deactivated", "forced", "maintenance", "Dr X"),
+        events=[
+            Alert("ed-1", ERRORS, WARNING, "25 %", t0, 0.25, 0.2),
+            Transition("ed-1", t0, ACTIVE, OFF, Control.AUTO, "taux d'échec 60 %"),
+            Alert("ed-1", FLUX, CRITICAL, "flux désactivé", t0),
+            Transition("ed-2", t0, ACTIVE, OFF, Control.FORCED, "maintenance", "Dr X"),
         ]
     )
     repo.apply(
-        items=[
-            TransitionRecord("ed-1", t1, "deactivated", "active", "auto", "3 sondes réussies"),
-            AlertClosing("ed-1", "flux_deactivated", t1, "flux réactivé"),
-            AlertClosing("ed-1", "error_rate", t1, "flux réactivé"),
+        events=[
+            Transition("ed-1", t1, OFF, ACTIVE, Control.AUTO, "3 sondes réussies"),
+            AlertResolved("ed-1", FLUX, t1, "flux réactivé"),
+            AlertResolved("ed-1", ERRORS, t1, "flux réactivé"),
         ]
     )
     last = {t.editor: t for t in repo.last_transitions()}
-    assert last["ed-1"].to_state == "active" and last["ed-1"].at == t1
-    assert last["ed-2"].control == "forced" and last["ed-2"].actor == "Dr X"
+    assert last["ed-1"].to_state is ACTIVE and last["ed-1"].at == t1
+    assert last["ed-2"].control is Control.FORCED and last["ed-2"].actor == "Dr X"
     assert [t.reason for t in repo.transitions(editor="ed-1")] == [
         "3 sondes réussies",
         "taux d'échec 60 %",
     ]
     assert repo.alerts(open_only=True) == []
     closed = repo.alerts()
-    assert {a.kind for a in closed} == {"error_rate", "flux_deactivated"}
+    assert {a.kind for a in closed} == {ERRORS, FLUX}
     assert all(a.resolved_at == t1 and a.resolution == "flux réactivé" for a in closed)
-    assert {a.kind: a.value for a in closed} == {"error_rate": 0.25, "flux_deactivated": None}
+    assert {a.kind: a.value for a in closed} == {ERRORS: 0.25, FLUX: None}
 
 
 def test_an_alert_opened_and_closed_in_one_batch(engine: Engine, clock: FixedClock) -> None:
     repo = MonitoringRepository(engine, clock=clock)
     now = clock.now()
     repo.apply(
-        items=[
-            AlertRecord("ed", "latency_p95", "warning", "lent", now),
-            AlertClosing("ed", "latency_p95", now, "revenu sous le seuil"),
-            AlertRecord("ed", "latency_p95", "warning", "lent encore", now),
+        events=[
+            Alert("ed", SLOW, WARNING, "lent", now),
+            AlertResolved("ed", SLOW, now, "revenu sous le seuil"),
+            Alert("ed", SLOW, WARNING, "lent encore", now),
         ]
     )
     alerts = repo.alerts(editor="ed")

@@ -26,7 +26,6 @@ from sasref.errors import InvalidInput
 from sasref.indicators import GROUPINGS, fill_days, parse_indicator_query
 from sasref.monitoring import FluxState
 from sasref.monitoring.model import ALERT_LABELS, STATE_LABELS
-from sasref.monitoring.monitor import alert_of, transition_of
 from sasref.platform.deps import AdminDep, ServiceDep
 from sasref.platform.routes.pages import error_page, render
 
@@ -55,8 +54,8 @@ async def supervision(request: Request, service: ServiceDep, _: AdminDep) -> HTM
         "admin_supervision.html",
         {
             "statuses": monitor.statuses(),
-            "alerts": [alert_of(r) for r in recent_alerts],
-            "transitions": [transition_of(r) for r in recent_moves],
+            "alerts": recent_alerts,
+            "transitions": recent_moves,
             "settings": monitor.settings,
             "state_labels": STATE_LABELS,
             "alert_labels": ALERT_LABELS,

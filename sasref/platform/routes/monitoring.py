@@ -28,7 +28,6 @@ from sasref.errors import InvalidInput
 from sasref.indicators import fill_days, parse_indicator_query, to_csv
 from sasref.monitoring import FluxState
 from sasref.monitoring.metrics import CONTENT_TYPE, render
-from sasref.monitoring.monitor import alert_of, transition_of
 from sasref.platform.deps import AdminDep, ServiceDep
 from sasref.platform.routes.api import bad_request, error
 
@@ -108,7 +107,7 @@ async def alerts(
         )
     except SQLAlchemyError as exc:
         return _unavailable(exc)
-    return [alert_of(r).as_dict() for r in records]
+    return [a.as_dict() for a in records]
 
 
 @router.get("/monitoring/transitions", summary="Flux transitions, latest first", responses=_ERRORS)
@@ -123,7 +122,7 @@ async def transitions(
         records = await asyncio.to_thread(repository.transitions, editor=editor, limit=limit)
     except SQLAlchemyError as exc:
         return _unavailable(exc)
-    return [transition_of(r).as_dict() for r in records]
+    return [t.as_dict() for t in records]
 
 
 @router.get(
