@@ -14,7 +14,6 @@ URLs: ``sqlite:///./sasref.sqlite3`` (the default, or ``$SASREF_DATABASE_URL``),
 from __future__ import annotations
 
 import os
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -92,30 +91,12 @@ def create_engine_from_url(url: str | None = None, *, echo: bool = False) -> Eng
                 poolclass=StaticPool,
                 connect_args={"check_same_thread": False},
             )
-            _one_thread_at_a_time(engine)
         else:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
-
-
-def _one_thread_at_a_time(engine: Engine) -> None:
-    """An in-memory database is ONE connection shared by every thread (``StaticPool``): the
-    background writers (routing, indicators, monitoring) and the requests' worker threads must
-    take turns on it, or two transactions interleave on the same connection. A re-entrant lock
-    held from checkout to checkin serialises them (nested use in one thread stays possible)."""
-    lock = threading.RLock()
-
-    def checkout(*_: Any) -> None:
-        lock.acquire()
-
-    def checkin(*_: Any) -> None:
-        lock.release()
-
-    event.listen(engine, "checkout", checkout)
-    event.listen(engine, "checkin", checkin)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
