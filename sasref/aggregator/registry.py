@@ -179,16 +179,10 @@ class Routing:
     def editors_of(self, identifier: str) -> frozenset[str]:
         return frozenset(self._known.get(identifier, ()))
 
-    def identifiers_of(self, editor: str, limit: int = 1) -> list[str]:
-        """Up to ``limit`` identifiers ``editor`` is known to serve (the monitoring probes a
-        deactivated editor with a real search for one of them)."""
-        found: list[str] = []
-        for identifier, names in self._known.items():
-            if editor in names:
-                found.append(identifier)
-                if len(found) >= limit:
-                    break
-        return found
+    def identifiers_of(self, editor: str) -> list[str]:
+        """The identifiers ``editor`` is known to serve, sorted (the monitoring probes a
+        deactivated editor with a real search for the first)."""
+        return sorted(i for i, names in self._known.items() if editor in names)
 
     def is_known(self, identifier: str) -> bool:
         return identifier in self._known

@@ -250,10 +250,12 @@ class HealthBoard:
         answer (not failed) within ``alert_p95_ms``; ``probe_successes`` in a row reactivate."""
         health = self.health(editor)
         if outcome is None:
-            good, summary = False, "aucun identifiant connu à interroger"
+            good, what = False, "aucun identifiant connu à interroger"
+            summary = what
         else:
             good = not outcome.failed and outcome.duration_ms <= self.settings.alert_p95_ms
-            summary = f"{outcome.summary()} en {outcome.duration_ms:.0f} ms"
+            what = outcome.summary()
+            summary = f"{what} en {outcome.duration_ms:.0f} ms"
         health.last_probe = ProbeResult(now, good, summary)
         health.good_probes = health.good_probes + 1 if good else 0
         health.next_probe_at = now + self.settings.probe_interval
@@ -263,7 +265,7 @@ class HealthBoard:
             and health.control is Control.AUTO
             and health.good_probes >= wanted
         ):
-            reason = f"{wanted} sonde(s) réussie(s) de suite (dernière : {summary})"
+            reason = f"{wanted} sonde(s) réussie(s) de suite (dernière : {what})"
             return self._activate(editor, now, reason, Control.AUTO, None)
         return []
 

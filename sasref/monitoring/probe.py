@@ -32,7 +32,7 @@ def probe_target(
     for kind in ("ps", "sos"):
         if kind not in editor.use_cases:
             continue
-        known = routing[kind].identifiers_of(editor.name, limit=1) if kind in routing else []
+        known = routing[kind].identifiers_of(editor.name) if kind in routing else []
         if known:
             return kind, known[0]
         if directory is None:

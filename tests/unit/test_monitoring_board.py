@@ -207,3 +207,26 @@ def test_restore_reloads_the_last_state_and_open_alerts() -> None:
     board.restore([move], [alert], T0 + timedelta(minutes=10))
     assert not board.asks("ed") and board.due_probes(T0 + timedelta(minutes=10)) == ["ed"]
     assert AlertKind.FLUX_DEACTIVATED in board.health("ed").alerts
+
+
+def test_the_probe_asks_a_known_identifier_first_then_a_declared_one() -> None:
+    from sasref.aggregator import Routing
+    from sasref.directory import Directory
+    from sasref.directory.model import AgendaKind, EditorInfo, Practitioner
+    from sasref.monitoring import probe_target
+
+    editor = EditorInfo("ed", "soft", "https://ed.test/fhir", frozenset({"ps", "sos"}))
+    routing = {"ps": Routing(), "sos": Routing()}
+    assert probe_target(editor, routing) is None
+    declared = Practitioner(
+        id="810000000042", family="X", given="Y", gender="female", speciality="SM54",
+        speciality_display="Médecine générale", profession="10", places=(), phone="",
+        agenda=AgendaKind.EDITOR, editor="ed",
+    )  # fmt: skip
+    assert probe_target(editor, routing, Directory([declared])) == ("ps", "810000000042")
+    routing["ps"].learn("ed", ["810000000009", "810000000003"])
+    routing["ps"].learn("other", ["810000000001"])
+    assert probe_target(editor, routing, Directory([declared])) == ("ps", "810000000003")
+    sos_only = EditorInfo("ed", "soft", "https://ed.test/fhir", frozenset({"sos"}))
+    routing["sos"].learn("ed", ["31234567890123"])
+    assert probe_target(sos_only, routing) == ("sos", "31234567890123")
