@@ -19,7 +19,9 @@
   function draw(grouping, metrics, kind) {
     var rows = data[grouping] || [];
     var traces = metrics.map(function (m) { return series(rows, m, kind); });
-    Plotly.newPlot("chart-" + grouping, traces, layout, config);
+    // SAMU numbers ("33") and names would otherwise be read as dates: categories, except days.
+    var axis = { type: grouping === "day" ? "date" : "category" };
+    Plotly.newPlot("chart-" + grouping, traces, Object.assign({ xaxis: axis }, layout), config);
   }
   draw("day", ["searches", "orientations", "appointments"], "scatter");
   draw("samu", ["searches", "orientations", "appointments"], "bar");
