@@ -70,6 +70,7 @@ from sasref.aggregator import (
 from sasref.clock import PARIS, Clock, SystemClock
 from sasref.directory import Directory
 from sasref.directory.model import AgendaKind, EditorInfo
+from sasref.monitoring import MonitoringSettings
 from sasref.platform import PlatformSettings
 from sasref.platform import create_app as create_platform
 from sasref.platform.agendas import MemoryAgendas
@@ -269,6 +270,7 @@ class Ecosystem:
         overall_deadline: float | None = None,
         validate_answers: bool = True,
         log_searches: bool = True,
+        monitoring: MonitoringSettings | None = None,
     ) -> None:
         self.seed = seed
         self.clock: Clock = clock or SystemClock()
@@ -288,6 +290,7 @@ class Ecosystem:
         )
         self.validate_answers = validate_answers
         self.log_searches = log_searches
+        self.monitoring = monitoring or MonitoringSettings()
         self.platform: FastAPI | None = None
         self.agendas = MemoryAgendas(sas_agendas(self.population))
 
@@ -322,6 +325,7 @@ class Ecosystem:
             agendas=self.agendas,
             call_deadline=self.call_deadline,
             overall_deadline=self.overall_deadline,
+            monitoring=self.monitoring,
         )
 
     def _platform(

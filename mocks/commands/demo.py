@@ -133,6 +133,37 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--deadline", type=float, default=None, help="per-editor deadline in seconds (default 7)"
     )
+    monitor = parser.add_argument_group(
+        "editor monitoring (issue 12; defaults: docs/monitoring.md)"
+    )
+    monitor.add_argument(
+        "--monitor-window",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="sliding window the editors' figures are judged over (default 300)",
+    )
+    monitor.add_argument(
+        "--monitor-min-calls",
+        type=int,
+        default=None,
+        metavar="N",
+        help="calls the window must hold before judging (default 10)",
+    )
+    monitor.add_argument(
+        "--probe-interval",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="time between two probes of a deactivated editor (default 60)",
+    )
+    monitor.add_argument(
+        "--probe-successes",
+        type=int,
+        default=None,
+        metavar="N",
+        help="good probes in a row that reactivate an editor (default 3)",
+    )
     tls = parser.add_argument_group("mTLS")
     tls.add_argument(
         "--tls",
@@ -169,6 +200,25 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
+def _monitoring(args: argparse.Namespace) -> Any:
+    """The platform's :class:`~sasref.monitoring.MonitoringSettings` from the options."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from sasref.monitoring import MonitoringSettings
+
+    changes: dict[str, Any] = {}
+    if args.monitor_window is not None:
+        changes["window"] = timedelta(seconds=args.monitor_window)
+    if args.monitor_min_calls is not None:
+        changes["min_calls"] = args.monitor_min_calls
+    if args.probe_interval is not None:
+        changes["probe_interval"] = timedelta(seconds=args.probe_interval)
+    if args.probe_successes is not None:
+        changes["probe_successes"] = args.probe_successes
+    return replace(MonitoringSettings(), **changes)
+
+
 def _say(text: str) -> None:
     print(f"sasref demo: {text}", file=sys.stderr, flush=True)
 
@@ -195,6 +245,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         extra = [parse_editor_option(text) for text in args.editor]
+        args.monitoring = _monitoring(args)
     except ConfigurationError as exc:
         _say(str(exc))
         return 2
@@ -288,6 +339,7 @@ async def _serve_journey_in(
         lrm_vendors=args.lrm_vendors,
         marketplaces=args.marketplaces,
         marketplace_time_scale=DEMO_TIME_SCALE,
+        monitoring=args.monitoring,
         tls=None
         if tls_dir is None
         else TlsSettings(
@@ -394,6 +446,7 @@ async def _serve_ecosystem_in(
             database_url=database_url,
             call_deadline=deadline,
             overall_deadline=deadline + 1 if deadline else None,
+            monitoring=args.monitoring,
         )
         progress.update(step, description="editors, servers", total=args.editors + 2, completed=0)
         advance: Callable[[str], None] = lambda _: progress.update(step, advance=1)  # noqa: E731

@@ -47,6 +47,7 @@ from sasref.auth import (
     OidcSettings,
     Regulator,
     Role,
+    RoleEntry,
     SsoMode,
     editor_oidc_settings,
     require_regulator,
@@ -73,7 +74,7 @@ API_REGULATOR = Regulator(
     given_name="API",
     family_name="token",
     email="api@sas.test",
-    roles=(Role.MEDECIN_REGULATEUR,),
+    roles=(Role.MEDECIN_REGULATEUR, Role.ADMIN),  # scripts may also administer (issue 12)
 )
 
 
@@ -89,6 +90,19 @@ def token_or_login(token: str | None) -> Callable[[Request], Regulator]:
         return require_regulator(request)
 
     return guard
+
+
+def journey_role_table(journey: Journey) -> dict[str, RoleEntry]:
+    """The personas' SAS roles; the médecin régulateur persona is also the demo's administrator
+    (``Role.ADMIN``: editor supervision, flux switches, indicators; issue 12)."""
+    table = persona_role_table(journey.personas)
+    admin = next((p for p in journey.personas if p.key == "regulateur"), None)
+    if admin is not None:
+        key = str(admin.claims["SubjectNameID"])
+        entry = table.get(key)
+        roles = (entry.roles if entry else frozenset()) | {Role.ADMIN}
+        table[key] = RoleEntry(roles, entry.technical_id if entry else None)
+    return table
 
 
 def deadlines(call_deadline: float | None) -> tuple[float, float]:
@@ -187,6 +201,8 @@ def build(
             marketplaces=[
                 p.registry_entry(urls.marketplaces[p.name]) for p in j.marketplace_profiles
             ],
+            monitoring=s.monitoring,
+            regulator_samu=journey.samu_of,
         )
     )
     # The platform's routes already depend on its placeholder; make it the real check.
@@ -202,7 +218,7 @@ def build(
                 clock=j.clock,
             ),
             secret_key=s.secret_key,
-            role_table=persona_role_table(j.personas),
+            role_table=journey_role_table(j),
             secure_cookie=https,
             on_login=j.on_login,
         ),
@@ -229,6 +245,7 @@ def build(
         practitioner_lookup=j.practitioner_info,
         base_url=urls.sas_fhir,
         flush_interval=s.flush_interval,
+        on_accepted=(platform.state.service.activity.on_appointment,),
     )
     platform.include_router(j.stack.router)
     # Orientations en surnuméraire reach the LRM through the same forwarder (INT_L02).

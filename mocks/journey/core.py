@@ -208,6 +208,13 @@ class Journey:
             return
         await self.sync.on_login(self.regulators.login(regulator, self.samus))
 
+    def samu_of(self, technical_id: str) -> str | None:
+        """The département of a regulator account's SAMU (the platform's indicators)."""
+        account = self.regulators.get(technical_id)
+        if account is not None and account.samu_department:
+            return account.samu_department
+        return self.samus.lookup(technical_id)  # a script's API token: no account, a SAMU
+
     def practitioner_info(
         self, idnps: str
     ) -> tuple[PractitionerInfo | None, OrganizationInfo | None]:

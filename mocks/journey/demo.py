@@ -168,6 +168,26 @@ def journey_hints(journey: Journey) -> list[str]:
             f"scripts: curl -H 'Authorization: Bearer {token}' "
             f"'{urls.sas}/api/v1/search?city=Bordeaux'"
         )
+    hints += monitoring_hints(journey)
+    return hints
+
+
+def monitoring_hints(journey: Journey) -> list[str]:
+    """Where the administration is, and how to break an editor by hand (issue 12)."""
+    urls = journey.urls
+    assert urls is not None
+    who = "persona « regulateur »" + (" or the API token" if journey.settings.api_token else "")
+    hints = [
+        f"admin ({who}): {urls.sas}/admin/supervision (editors' flux, alerts), "
+        f"{urls.sas}/admin/indicateurs (dashboard), {urls.sas}/metrics (Prometheus)",
+    ]
+    if journey.editor_names:
+        editor = journey.editor_names[0]
+        hints.append(
+            f"break an editor: curl -X PUT {urls.editors[editor]}/admin/behaviour "
+            '-d \'{"faults": {"error_rate": 1}}\' then search near its practitioners '
+            f"(or: sasref simulate --url {urls.sas}); heal it with error_rate 0"
+        )
     return hints
 
 

@@ -17,6 +17,7 @@ from mocks.pki import EDITOR_CLIENT_OU, SAS_CLIENT, ClientName
 from sasref.auth import SsoMode
 from sasref.clock import PARIS, Clock, FixedClock
 from sasref.directory.model import EditorInfo, Practitioner
+from sasref.monitoring import MonitoringSettings
 from sasref.search import SlotView
 
 #: The patient the demo helpers book for (the booking form's four fields).
@@ -88,6 +89,8 @@ class JourneySettings:
     marketplaces: int = 0
     #: Multiplies the marketplaces' dispatch delays (the demo: a dispatch minute in a second).
     marketplace_time_scale: float = 1.0
+    #: The platform's editor monitoring (windows, thresholds, probes; issue 12).
+    monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
 
 
 @dataclass(frozen=True)

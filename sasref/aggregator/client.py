@@ -28,7 +28,13 @@ import orjson
 from sasref.aggregator.http import FanOutHttp, as_fanout_http
 from sasref.aggregator.offers import BundleReading, SlotOffer, read_bundle
 from sasref.aggregator.outcome import MAX_MESSAGES, EditorOutcome, OutcomeStatus
-from sasref.aggregator.registry import MAX_IDS_PER_CALL, EditorRegistry, Routing, batches
+from sasref.aggregator.registry import (
+    MAX_IDS_PER_CALL,
+    EditorGate,
+    EditorRegistry,
+    Routing,
+    batches,
+)
 from sasref.aggregator.window import SearchWindow
 from sasref.clock import Clock, SystemClock
 from sasref.directory.model import EditorInfo
@@ -89,6 +95,7 @@ class Aggregator:
         call_deadline: float = DEFAULT_CALL_DEADLINE,
         overall_deadline: float = DEFAULT_OVERALL_DEADLINE,
         validate: bool = True,
+        gate: EditorGate | None = None,
     ) -> None:
         if call_deadline <= 0 or overall_deadline <= 0:
             raise ValueError("deadlines must be positive")
@@ -99,6 +106,8 @@ class Aggregator:
         self.call_deadline = call_deadline
         self.overall_deadline = overall_deadline
         self.validate = validate
+        #: The editor monitoring: which editors are asked, told of every outcome.
+        self.gate = gate
         # Learned routing: "ps" and "cpts" share one mapping (a practitioner's agenda software is
         # the same for INT_R01 and INT_R04), "sos" is keyed by SIRET.
         practitioners = Routing()
@@ -134,7 +143,7 @@ class Aggregator:
                     else:
                         query = SlotQuery.sos(start, end, batch)
                     calls.append(_Call(editors[name], kind, tuple(batch), query))
-        return calls, unknown
+        return self._gated(calls, unknown)
 
     # -- I/O --------------------------------------------------------------------------------
     async def search(self, request: FanOutRequest) -> FanOutResult:
@@ -157,6 +166,8 @@ class Aggregator:
             self.routing[call.kind].learn(call.editor.name, known_here)
             answered.update((call.kind, i) for i in known_here)
         self._remember_nobody(calls, results, unknown)
+        if self.gate is not None:
+            self.gate.record([outcome for outcome, _ in results])
         return FanOutResult(
             window=request.window,
             offers=tuple(offers),
@@ -164,6 +175,20 @@ class Aggregator:
             elapsed_ms=elapsed,
             answered=frozenset(answered),
         )
+
+    def _gated(
+        self, calls: list[_Call], unknown: dict[str, list[str]]
+    ) -> tuple[list[_Call], dict[str, list[str]]]:
+        """Drop the calls to editors whose flux is deactivated (:attr:`gate`). Identifiers of a
+        kind some editor was not asked about are not "answered by nobody" this time."""
+        if self.gate is None:
+            return calls, unknown
+        asks = self.gate.asks
+        kept = [c for c in calls if asks(c.editor.name)]
+        if len(kept) == len(calls):
+            return calls, unknown
+        skipped = {c.kind for c in calls if not asks(c.editor.name)}
+        return kept, {kind: ([] if kind in skipped else ids) for kind, ids in unknown.items()}
 
     def _remember_nobody(
         self,

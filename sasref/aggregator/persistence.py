@@ -11,7 +11,7 @@ and a restarted platform does not ask the whole fleet again for every practition
 * :class:`RoutingStore` — write-behind persistence of the pure
   :class:`~sasref.aggregator.registry.Routing`: it listens to each routing table, keeps the new
   facts in memory (the search's hot path never waits on the database) and writes them in one
-  batch at most every ``interval`` seconds (:class:`sasref.background.Periodic`, started on the
+  batch at most every ``interval`` seconds (:class:`sasref.background.WriteBehind`, started on the
   first fact by the running event loop) and at :meth:`RoutingStore.aclose`. A batch that fails is
   kept for the next round (upserts: writing it twice is harmless). :meth:`RoutingStore.attach`
   loads the saved state first.
@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from sasref.aggregator.registry import Routing
-from sasref.background import Periodic
+from sasref.background import WriteBehind
 from sasref.clock import Clock, SystemClock
 from sasref.directory.model import EditorInfo
 from sasref.storage.routing import LearnedRoute, NobodyRoute, RoutingState
@@ -141,12 +141,9 @@ class RoutingStore:
         self._learned: dict[tuple[str, str, str], datetime] = {}
         self._nobody: dict[tuple[str, str], datetime] = {}
         self._scopes: dict[str, Routing] = {}
-        self._periodic: Periodic | None = None
-        self._skip_round = True
-        self._periodic_loop: asyncio.AbstractEventLoop | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None  # the loop of ``_lock``
-        self._lock: asyncio.Lock | None = None
-        self._closed = False
+        self._writer = WriteBehind(
+            self.flush, name="routing-store", interval=interval, skip_first=True
+        )
         self.flushed = 0  # facts written since start (diagnostics, tests)
 
     # -- set up ---------------------------------------------------------------------------------
@@ -186,24 +183,13 @@ class RoutingStore:
     def _ensure_running(self) -> None:
         """Start the periodic write in the running loop (a platform served without lifespan
         events, like the in-process demo, still saves what it learns)."""
-        if self._closed:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # learned outside any loop (a script): written by flush/aclose
-            return
-        if self._periodic is not None and self._periodic_loop is loop:
-            return
-        self._periodic_loop = loop
-        self._skip_round = True
-        self._periodic = Periodic(self._round, name="routing-store")
-        self._periodic.start(self.interval)
+        self._writer.start()
 
     @contextlib.asynccontextmanager
     async def paused(self) -> AsyncIterator[None]:
         """No write under way or starting inside: to delete saved routes (a removed editor)
         without a batch in flight writing them back."""
-        async with self._lock_here():
+        async with self._writer.lock():
             yield
 
     def forget_editor(self, editor: str) -> int:
@@ -216,20 +202,6 @@ class RoutingStore:
         return count
 
     # -- writing --------------------------------------------------------------------------------
-    async def _round(self) -> None:
-        # Periodic runs its first round at once: skip it, so the first write comes ``interval``
-        # seconds after the first fact, with the facts of the searches meanwhile.
-        if self._skip_round:
-            self._skip_round = False
-            return
-        await self.flush()
-
-    def _lock_here(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        if self._lock is None or self._loop is not loop:
-            self._lock, self._loop = asyncio.Lock(), loop
-        return self._lock
-
     async def flush(self) -> int:
         """Write the pending facts now (in a worker thread); returns how many were written.
 
@@ -237,7 +209,7 @@ class RoutingStore:
         when it returns. On failure the facts stay pending (under any newer fact) and the error
         propagates.
         """
-        async with self._lock_here():
+        async with self._writer.lock():
             learned, self._learned = self._learned, {}
             nobody, self._nobody = self._nobody, {}
             if not learned and not nobody:
@@ -268,12 +240,7 @@ class RoutingStore:
     async def aclose(self) -> None:
         """Stop the periodic write and write what is pending (logged, not raised, on failure:
         the routing is a cache, losing it costs one fan-out per identifier)."""
-        self._closed = True
-        if self._periodic is not None:
-            if self._periodic_loop is asyncio.get_running_loop():
-                async with self._lock_here():  # never cancel a write half-way
-                    await self._periodic.stop()
-            self._periodic = None
+        await self._writer.stop()
         try:
             await self.flush()
         except Exception:

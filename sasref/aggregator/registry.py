@@ -14,12 +14,13 @@ Pure state, no I/O; times come from the caller so the clock stays injected. A
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from sasref.aggregator.outcome import EditorOutcome
 from sasref.directory.model import EditorInfo
 from sasref.errors import ConfigurationError
 
@@ -91,6 +92,16 @@ def batches(ids: Iterable[str], size: int = MAX_IDS_PER_CALL) -> list[list[str]]
         raise ValueError("batch size must be >= 1")
     unique = list(dict.fromkeys(ids))
     return [unique[i : i + size] for i in range(0, len(unique), size)]
+
+
+class EditorGate(Protocol):
+    """Which editors a search may call, told of every call's outcome (the editor monitoring,
+    :class:`sasref.monitoring.EditorMonitor`). Both are called synchronously in the search:
+    they must not block or raise."""
+
+    def asks(self, editor: str) -> bool: ...
+
+    def record(self, outcomes: Sequence[EditorOutcome]) -> None: ...
 
 
 class RoutingListener(Protocol):
@@ -167,6 +178,11 @@ class Routing:
 
     def editors_of(self, identifier: str) -> frozenset[str]:
         return frozenset(self._known.get(identifier, ()))
+
+    def identifiers_of(self, editor: str) -> list[str]:
+        """The identifiers ``editor`` is known to serve, sorted (the monitoring probes a
+        deactivated editor with a real search for the first)."""
+        return sorted(i for i, names in self._known.items() if editor in names)
 
     def is_known(self, identifier: str) -> bool:
         return identifier in self._known

@@ -10,7 +10,9 @@ psc-hub-libraries §1.4); the SAS decides what they may do. The mapping (docs/ss
   ARMs (assistants de régulation médicale) and OSNPs (opérateurs de soins non programmés), who have
   no RPPS, get theirs; it also carries the SAS technical id (UUID) of the account (INT_R02, §3.3);
 * nothing else grants a role: a practitioner without regulation rights is logged in but is not a
-  regulator (``require_regulator`` answers 403).
+  regulator (``require_regulator`` answers 403);
+* :attr:`Role.ADMIN` (the platform's administration: editor monitoring, forcing an editor's
+  flux, indicators) comes **only** from the SAS role table, never from PSC claims.
 
 Regulators without a national id are keyed by their SAS technical UUID (IG digest §3.3): from the
 table when present, else derived deterministically (UUID5) from the PSC ``sub``.
@@ -36,6 +38,7 @@ class Role(StrEnum):
     MEDECIN_REGULATEUR = "medecin_regulateur"
     ARM = "arm"
     OSNP = "osnp"
+    ADMIN = "admin"
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,11 @@ class Regulator:
     @property
     def is_regulator(self) -> bool:
         return bool(self.roles)
+
+    @property
+    def is_admin(self) -> bool:
+        """May administer the platform (editor monitoring, flux switches, indicators)."""
+        return Role.ADMIN in self.roles
 
     @property
     def display_name(self) -> str:

@@ -87,8 +87,12 @@ class OrientationService:
         *,
         id_factory: Callable[[], str] = lambda: str(uuid.uuid4()),
         max_days_ahead: int = MAX_DAYS_AHEAD,
+        on_created: Callable[[Orientation], None] | None = None,
     ) -> None:
+        """``on_created(orientation)``: told of each new orientation once it is saved (the
+        platform's activity indicators); a failure there is logged, never the caller's."""
         self.repository = repository
+        self.on_created = on_created
         self.directory = directory
         self.clock = clock
         self._new_id = id_factory
@@ -185,6 +189,11 @@ class OrientationService:
                     "Cette demande a déjà servi pour une autre orientation.",
                 )
             return first, False
+        if self.on_created is not None:
+            try:
+                self.on_created(orientation)
+            except Exception:  # counting must never cost the regulator their orientation
+                log.exception("on_created hook failed for orientation %s", orientation.id)
         await self._publish(orientation, created=True)
         return orientation, True
 

@@ -18,7 +18,15 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from sasref import __version__
-from sasref.platform.routes import api, marketplace, orientation_pages, orientations, pages
+from sasref.platform.routes import (
+    admin,
+    api,
+    marketplace,
+    monitoring,
+    orientation_pages,
+    orientations,
+    pages,
+)
 from sasref.platform.service import PlatformService
 from sasref.platform.settings import PlatformSettings
 
@@ -59,6 +67,9 @@ def create_app(settings: PlatformSettings) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(orientation_pages.router)
     marketplace.install(app, settings.marketplaces)
+    app.include_router(monitoring.router)  # editor monitoring, indicators (issue 12)
+    app.include_router(monitoring.metrics_router)
+    app.include_router(admin.router)
 
     @app.exception_handler(RequestValidationError)
     async def bad_parameters(request: Request, exc: RequestValidationError) -> Response:

@@ -55,3 +55,15 @@ def page_csrf_token(request: Request) -> str:
 
 ServiceDep = Annotated["PlatformService", Depends(get_service)]
 RegulatorDep = Annotated[Regulator | None, Depends(require_regulator)]
+
+
+def require_admin(regulator: RegulatorDep) -> Regulator | None:
+    """Gate of the administration (editor monitoring, flux switches, indicators): a regulator
+    holding :attr:`~sasref.auth.Role.ADMIN` (403 otherwise). Open, like every route, when the
+    app has no login (``None``)."""
+    if regulator is not None and not regulator.is_admin:
+        raise HTTPException(status_code=403, detail="the administrator role is required")
+    return regulator
+
+
+AdminDep = Annotated[Regulator | None, Depends(require_admin)]

@@ -20,6 +20,10 @@ Bad parameters raise :class:`~sasref.errors.InvalidInput` (the routes answer 400
 The editor registry is the configured editors plus those saved by the API, and the aggregator's
 learned routing is saved behind the searches (:mod:`sasref.aggregator.persistence`): both
 survive a restart on the same database.
+
+Every search is also watched and counted (issue 12, :mod:`sasref.platform.activity`): the editor
+monitoring is the aggregator's gate (a deactivated editor is not asked, its cards say so), and
+the indicators count searches and slots per SAMU, use case, editor and day.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from sasref.aggregator.consolidate import (
     sos_slots,
 )
 from sasref.aggregator.persistence import RoutingStore, merge_editors
+from sasref.auth import Regulator
 from sasref.directory import (
     Card,
     CptsCard,
@@ -73,7 +78,8 @@ from sasref.lrm.contextual import (
     DoctorParamKind,
     parse_contextual_url,
 )
-from sasref.orientations import OrientationService
+from sasref.orientations import Orientation, OrientationService
+from sasref.platform.activity import PlatformActivity
 from sasref.platform.agendas import AgendaSource, FreeSlots, StoredAgendas
 from sasref.platform.results import (
     CardView,
@@ -122,6 +128,15 @@ class PlatformService:
         self.registry = EditorRegistry(merged.editors)
         self._owns_http = settings.http_client is None
         self.http = settings.http_client or fanout_http_client(call_deadline=settings.call_deadline)
+        self.activity = PlatformActivity(
+            self.engine,
+            clock=self.clock,
+            registry=self.registry,
+            directory=self.directory,
+            monitoring=settings.monitoring,
+            indicators_interval=settings.indicators_flush_seconds,
+            regulator_samu=settings.regulator_samu,
+        )
         self.aggregator = Aggregator(
             self.http,
             self.registry,
@@ -129,7 +144,9 @@ class PlatformService:
             call_deadline=settings.call_deadline,
             overall_deadline=settings.overall_deadline,
             validate=settings.validate_answers,
+            gate=self.activity.monitor,
         )
+        self.activity.attach(self.aggregator)
         self.routing_store: RoutingStore | None = None
         if settings.persist_routing:
             self.routing_store = RoutingStore(
@@ -147,10 +164,23 @@ class PlatformService:
         self.search_log = SearchLogRepository(self.engine, clock=self.clock)
         #: Orientations en surnuméraire; forwarded to the LRM once ``attach_lrm`` is called.
         self.orientations = OrientationService(
-            OrientationRepository(self.engine, clock=self.clock), self.directory, self.clock
+            OrientationRepository(self.engine, clock=self.clock),
+            self.directory,
+            self.clock,
+            on_created=self._count_orientation,
+        )
+
+    def _count_orientation(self, orientation: Orientation) -> None:
+        """An orientation en surnuméraire in the indicators: its regulator's SAMU, the
+        ``surnumeraire`` use case, no editor."""
+        self.activity.indicators.record_orientation(
+            samu=orientation.regulator.samu_department,
+            use_case="surnumeraire",
+            at=orientation.created_at,
         )
 
     async def aclose(self) -> None:
+        await self.activity.aclose()
         if self.routing_store is not None:
             await self.routing_store.aclose()
         if self._owns_http:
@@ -192,8 +222,11 @@ class PlatformService:
         return True
 
     # -- entry points ---------------------------------------------------------------------------
-    async def search(self, query: SearchQuery) -> SearchResult:
-        """A search from the API or the HTML form."""
+    async def search(
+        self, query: SearchQuery, *, regulator: Regulator | None = None
+    ) -> SearchResult:
+        """A search from the API or the HTML form (``regulator``: who asked, for the
+        indicators)."""
         point = locate(query)
         request = SearchRequest(
             point=point,
@@ -204,17 +237,26 @@ class PlatformService:
             treating_practitioner=query.practitioner,
             overbooking=query.mode is SearchMode.SURNUMERAIRE,
         )
-        return await self._run(query, request, notices=())
+        return await self._run(query, request, notices=(), regulator=regulator)
 
     async def search_contextual(
-        self, params: Mapping[str, str], *, page: int = 1, mode: SearchMode = SearchMode.SLOTS
+        self,
+        params: Mapping[str, str],
+        *,
+        page: int = 1,
+        mode: SearchMode = SearchMode.SLOTS,
+        regulator: Regulator | None = None,
     ) -> SearchResult:
         """The LRM contextual search URL (INT_L01, §3): validated, then searched."""
         contextual = parse_contextual_url(params, known_origins=self.lrm_origins)
-        return await self._run_contextual(contextual, page, mode)
+        return await self._run_contextual(contextual, page, mode, regulator)
 
     async def _run_contextual(
-        self, contextual: ContextualSearch, page: int, mode: SearchMode = SearchMode.SLOTS
+        self,
+        contextual: ContextualSearch,
+        page: int,
+        mode: SearchMode = SearchMode.SLOTS,
+        regulator: Regulator | None = None,
     ) -> SearchResult:
         address = contextual.address
         point = geocode_parts(
@@ -253,11 +295,16 @@ class PlatformService:
             treating_practitioner=treating,
             overbooking=mode is SearchMode.SURNUMERAIRE,
         )
-        return await self._run(query, request, notices=tuple(notices))
+        return await self._run(query, request, notices=tuple(notices), regulator=regulator)
 
     # -- the search -----------------------------------------------------------------------------
     async def _run(
-        self, query: SearchQuery, request: SearchRequest, *, notices: tuple[str, ...]
+        self,
+        query: SearchQuery,
+        request: SearchRequest,
+        *,
+        notices: tuple[str, ...],
+        regulator: Regulator | None = None,
     ) -> SearchResult:
         started = time.perf_counter()
         found = self.directory_search.search(request)
@@ -276,6 +323,8 @@ class PlatformService:
             views = [
                 self._orientable(card, view) for card, view in zip(found.cards, views, strict=True)
             ]
+        else:  # editors were asked: say on a card when its editor's flux is deactivated
+            views = self.activity.flux_notices(found.cards, views)
         cards = order_page(views)
         code = query.preferred_doctor_error
         if found.treating is not None and found.treating.status is TreatingStatus.NOT_FOUND:
@@ -301,6 +350,7 @@ class PlatformService:
             elapsed_ms=(time.perf_counter() - started) * 1000,
             suggestion=switch_suggestion(query.mode, cards, page=found.page, pages=found.pages),
         )
+        self.activity.count_search(result, regulator)
         if self.settings.log_searches:
             await asyncio.to_thread(self._log, result)
         return result

@@ -6,7 +6,7 @@ time, so one process can hold several platforms (tests, notebooks, the demo).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -16,6 +16,7 @@ import httpx
 from sasref.aggregator import DEFAULT_CALL_DEADLINE, DEFAULT_OVERALL_DEADLINE, FanOutHttp
 from sasref.clock import Clock, SystemClock
 from sasref.directory.model import EditorInfo
+from sasref.monitoring.settings import MonitoringSettings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -77,3 +78,11 @@ class PlatformSettings:
     #: The marketplace editors ("place de marché") the results page links to
     #: (:mod:`sasref.marketplace`, ``GET /marketplace/api/v1/editors``).
     marketplaces: Sequence[MarketplaceEditor] = ()
+    #: Editor monitoring: windows, alert and deactivation thresholds, probes (issue 12).
+    monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
+    #: At most this many seconds between two writes of the activity indicators (``None``: only
+    #: at ``flush()`` and shutdown).
+    indicators_flush_seconds: float | None = 2.0
+    #: A regulator's technical id → the département of their SAMU, for the indicators
+    #: (``None``: the SAMU comes from the LRM origin of a contextual search, else "inconnu").
+    regulator_samu: Callable[[str], str | None] | None = None

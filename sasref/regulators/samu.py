@@ -72,11 +72,14 @@ class SamuDirectory:
         """The département of ``regulator``'s SAMU: by national id, then technical id, then
         e-mail; ``None`` when the SAS has no SAMU for them."""
         for key in (regulator.national_id, regulator.technical_id, regulator.email):
-            if key:
-                found = self._departments.get(_key(key))
-                if found is not None:
-                    return found
+            found = self.lookup(key) if key else None
+            if found is not None:
+                return found
         return None
+
+    def lookup(self, key: str) -> str | None:
+        """The département recorded for one key (IDNPS, SAS technical id or e-mail)."""
+        return self._departments.get(_key(key))
 
     def departments(self) -> set[str]:
         """Every département that has at least one regulator."""

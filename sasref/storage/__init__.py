@@ -21,6 +21,8 @@ from sasref.storage.engine import (
     drop_db,
     init_db,
 )
+from sasref.storage.indicators import IndicatorRepository, IndicatorRow
+from sasref.storage.monitoring import MonitoringRepository
 from sasref.storage.orientations import OrientationEntry, OrientationRepository
 from sasref.storage.regulators import RegulatorRecord, RegulatorRepository, SyncState
 from sasref.storage.routing import LearnedRoute, NobodyRoute, RoutingRepository, RoutingState
@@ -33,7 +35,10 @@ __all__ = [
     "AppointmentRepository",
     "EditorRecord",
     "EditorRepository",
+    "IndicatorRepository",
+    "IndicatorRow",
     "LearnedRoute",
+    "MonitoringRepository",
     "NobodyRoute",
     "OrientationEntry",
     "OrientationRepository",

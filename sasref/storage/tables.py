@@ -10,6 +10,7 @@
 * The editor registry (editors added through the API) and the aggregator's learned routing
   (identifier → editors, and the negative "nobody knew" entries).
 * A search log (audit of searches run on the platform).
+* Editor monitoring: flux transitions and alerts; daily activity indicators.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -254,3 +256,56 @@ class SearchLogRow(Base):
     total: Mapped[int] = mapped_column(Integer)
     duration_ms: Mapped[float | None] = mapped_column(nullable=True)
     outcome: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
+
+
+# --- Editor monitoring (sasref.monitoring) ----------------------------------------------------
+class EditorTransitionRow(Base):
+    """One change of an editor's flux state, with its reason (automatic, or forced by an admin).
+
+    ``control`` says who decides after it: ``auto`` (thresholds and probes) or ``forced``."""
+
+    __tablename__ = "sas_editor_transition"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    editor: Mapped[str] = mapped_column(String(128), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    from_state: Mapped[str] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    control: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class EditorAlertRow(Base):
+    """An alert on an editor's interface (errors, time-outs, latency, invalid Bundles, flux
+    deactivated): open while ``resolved_at`` is null."""
+
+    __tablename__ = "sas_editor_alert"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    editor: Mapped[str] = mapped_column(String(128), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    value: Mapped[float | None] = mapped_column(nullable=True)
+    threshold: Mapped[float | None] = mapped_column(nullable=True)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# --- Activity indicators (sasref.indicators) --------------------------------------------------
+class IndicatorDayRow(Base):
+    """Activity counts of one day for one member of one dimension (``samu`` → ``"33"``,
+    ``use_case`` → ``"cpts"``, ``editor`` → ``"editeur-07"``): one-dimensional daily rollups,
+    incremented behind the searches and appointments (:mod:`sasref.indicators`)."""
+
+    __tablename__ = "sas_indicator_day"
+
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    item: Mapped[str] = mapped_column(String(128), primary_key=True)
+    searches: Mapped[int] = mapped_column(BigInteger, default=0)
+    slots_shown: Mapped[int] = mapped_column(BigInteger, default=0)
+    orientations: Mapped[int] = mapped_column(BigInteger, default=0)
+    appointments: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -60,7 +60,7 @@ def _unavailable(exc: SQLAlchemyError) -> JSONResponse:
 )
 async def search(
     service: ServiceDep,
-    _: RegulatorDep,
+    regulator: RegulatorDep,
     address: Annotated[str | None, Query(description="Postal address or commune name")] = None,
     insee: Annotated[str | None, Query(description="INSEE code of the commune")] = None,
     city: Annotated[str | None, Query(description="Commune name")] = None,
@@ -92,7 +92,7 @@ async def search(
         mode=mode,
     )
     try:
-        result = await service.search(query)
+        result = await service.search(query, regulator=regulator)
     except InvalidInput as exc:
         return bad_request(str(exc))
     switched = {**query.as_params(), "mode": SearchMode.SURNUMERAIRE.value}

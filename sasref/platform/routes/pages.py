@@ -98,7 +98,7 @@ async def home(request: Request, service: ServiceDep, _: RegulatorDep) -> HTMLRe
 async def results_page(
     request: Request,
     service: ServiceDep,
-    _: RegulatorDep,
+    regulator: RegulatorDep,
     address: str | None = None,
     insee: str | None = None,
     city: str | None = None,
@@ -123,14 +123,16 @@ async def results_page(
         return error_page(request, f"page {page!r}: a number from 1 to 1000 is expected", form)
     query = replace(form, page=int(page))
     try:
-        result = await service.search(query)
+        result = await service.search(query, regulator=regulator)
     except InvalidInput as exc:
         return error_page(request, str(exc), form)
     return _results(request, result, "/recherche")
 
 
 @router.get("/sas/recherche", name="sas_search", response_class=HTMLResponse)
-async def sas_search(request: Request, service: ServiceDep, _: RegulatorDep) -> HTMLResponse:
+async def sas_search(
+    request: Request, service: ServiceDep, regulator: RegulatorDep
+) -> HTMLResponse:
     """The platform's search URL: LRM contextual search when ``origin`` is present (§3.1), else
     the free search ``text`` (speciality) + ``loc`` (place) of the home form (§1.1)."""
     params = dict(request.query_params)
@@ -143,7 +145,9 @@ async def sas_search(request: Request, service: ServiceDep, _: RegulatorDep) -> 
         return error_page(request, _bad_mode(params.get("mode")), None)
     if is_contextual(params):
         try:
-            result = await service.search_contextual(params, page=page, mode=mode)
+            result = await service.search_contextual(
+                params, page=page, mode=mode, regulator=regulator
+            )
         except InvalidInput as exc:
             return error_page(request, str(exc), SearchQuery())
         return _results(request, result, "/sas/recherche")
@@ -162,7 +166,7 @@ async def sas_search(request: Request, service: ServiceDep, _: RegulatorDep) -> 
             status_code=400,
         )
     try:
-        result = await service.search(replace(form, page=page))
+        result = await service.search(replace(form, page=page), regulator=regulator)
     except InvalidInput as exc:
         return error_page(request, str(exc), form)
     return _results(request, result, "/sas/recherche")
