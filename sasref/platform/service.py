@@ -46,12 +46,7 @@ from sasref.aggregator import (
     summarize,
 )
 from sasref.aggregator.consolidate import (
-    CardSlots,
     OfferIndex,
-    cpts_slots,
-    group_by_day,
-    practitioner_slots,
-    sos_slots,
 )
 from sasref.aggregator.persistence import RoutingStore, merge_editors
 from sasref.auth import Regulator
@@ -64,13 +59,11 @@ from sasref.directory import (
     PractitionerCard,
     SearchRequest,
     SosCard,
-    StructureCard,
     TreatingStatus,
     UnknownSpeciality,
     geocode_parts,
 )
-from sasref.directory.model import AgendaKind, EditorInfo, Practitioner, StructureKind
-from sasref.directory.overbooking import card_recipient
+from sasref.directory.model import AgendaKind, EditorInfo
 from sasref.errors import InvalidInput
 from sasref.lrm.contextual import (
     PREFERRED_DOCTOR_MESSAGES,
@@ -81,8 +74,8 @@ from sasref.lrm.contextual import (
 from sasref.orientations import Orientation, OrientationService
 from sasref.platform.activity import PlatformActivity
 from sasref.platform.agendas import AgendaSource, FreeSlots, StoredAgendas
+from sasref.platform.cardviews import card_view, order_page, orientable_view
 from sasref.platform.results import (
-    CardView,
     SearchMode,
     SearchQuery,
     SearchResult,
@@ -318,10 +311,11 @@ class PlatformService:
                 asyncio.to_thread(self._sas_slots, found.cards, window),
             )
         index = OfferIndex.build(fan_out.offers)
-        views = [self._view(card, fan_out, index, sas) for card in found.cards]
+        views = [card_view(card, fan_out, index, sas) for card in found.cards]
         if request.overbooking:
             views = [
-                self._orientable(card, view) for card, view in zip(found.cards, views, strict=True)
+                orientable_view(self.directory, card, view)
+                for card, view in zip(found.cards, views, strict=True)
             ]
         else:  # editors were asked: say on a card when its editor's flux is deactivated
             views = self.activity.flux_notices(found.cards, views)
@@ -370,104 +364,8 @@ class PlatformService:
             outcome={e.editor: e.status.value for e in result.editors if e.status.failed},
         )
 
-    def _orientable(self, card: Card, view: CardView) -> CardView:
-        """A surnuméraire card: who an orientation to it goes to (spec §4.6, §6.3)."""
-        recipient = card_recipient(self.directory, card)
-        if recipient is None:
-            return view
-        line = "Accepte des patients en sus des disponibilités"
-        if recipient.category == "CPTS" and not isinstance(card, CptsCard):
-            line += f" via la {recipient.name}"
-        return replace(view, orientation=recipient.target(), details=(*view.details, line))
-
-    def _view(
-        self, card: Card, fan_out: FanOutResult, index: OfferIndex, sas: FreeSlots
-    ) -> CardView:
-        window = fan_out.window
-        if isinstance(card, StructureCard):
-            structure, a = card.structure, card.structure.address
-            return CardView(
-                kind="structure",
-                id=structure.id,
-                title=structure.name,
-                subtitle=STRUCTURE_LABELS[structure.kind],
-                address=f"{a.line}, {a.postal_code} {a.city}",
-                slots=CardSlots(days=group_by_day((), window)),
-                phone=structure.phone,
-                distance_km=card.distance_km,
-                participant=card.participant,
-            )
-        if isinstance(card, PractitionerCard):
-            p, place = card.practitioner, card.place
-            slots = practitioner_slots(
-                index,
-                window,
-                p.id,
-                structure_ids=(place.structure_id,),
-                served_by_editor=("ps", p.id) in fan_out.answered,
-                sas_slots=list(sas.get((p.id, place.id), ())),
-            )
-            a = place.address
-            return CardView(
-                kind="practitioner",
-                id=p.id,
-                title=practitioner_title(p),
-                subtitle=p.speciality_display,
-                address=f"{place.name}, {a.line}, {a.postal_code} {a.city}",
-                slots=slots,
-                phone=place.phone or p.phone,
-                distance_km=card.distance_km,
-                participant=p.sas_participant,
-                preferred_doctor=card.treating,
-                details=(agenda_label(p),),
-            )
-        if isinstance(card, CptsCard):
-            cpts = card.cpts
-            names = ", ".join(practitioner_title(m.practitioner) for m in card.replaced[:3])
-            more = len(card.replaced) - 3
-            return CardView(
-                kind="cpts",
-                id=cpts.finess,
-                title=cpts.name,
-                subtitle=f"CPTS · {len(card.members)} membre(s)",
-                address=f"Zone d'intervention : {len(cpts.zone)} commune(s)",
-                slots=cpts_slots(index, window, cpts.finess),
-                phone=cpts.phone,
-                distance_km=card.distance_km,
-                participant=True,
-                details=(
-                    f"Membres dans la zone : {names}"
-                    + (f" et {more} autre(s)" if more > 0 else ""),
-                ),
-            )
-        association, fixed_point = card.association, card.fixed_point
-        sas_for_fp = {fixed_point.id: list(sas.get((association.siret, fixed_point.id), ()))}
-        return CardView(
-            kind="sos",
-            id=association.siret,
-            title=f"{association.name} — {fixed_point.name}",
-            subtitle="SOS Médecins · point fixe de garde",
-            address=fixed_point.address.city,  # the platform shows the city only (§6.1)
-            slots=sos_slots(
-                index,
-                window,
-                association.siret,
-                fixed_point_ids=(fixed_point.id,),
-                sas_slots=sas_for_fp,
-            ),
-            phone=fixed_point.phone or association.phone,
-            distance_km=card.distance_km,
-            participant=True,
-        )
-
 
 # --- pure helpers -------------------------------------------------------------------------------
-STRUCTURE_LABELS = {
-    StructureKind.MSP: "Maison de santé pluriprofessionnelle",
-    StructureKind.CDS: "Centre de santé",
-}
-
-
 def locate(query: SearchQuery) -> GeoPoint:
     """The search place from the API's ``address`` / ``insee`` / ``city`` / ``postcode``."""
     from sasref.directory import geocode
@@ -509,35 +407,9 @@ def fanout_request(cards: Sequence[Card], window: SearchWindow) -> FanOutRequest
     )
 
 
-def order_page(cards: Sequence[CardView]) -> list[CardView]:
-    """§1.6: médecin traitant first, then a stable partition by (slots, SAS participation)."""
-
-    def group(card: CardView) -> int:
-        if card.preferred_doctor:
-            return 0
-        has_slots = card.slots.total > 0
-        return 1 + (0 if has_slots else 2) + (0 if card.participant else 1)
-
-    return sorted(cards, key=group)
-
-
-def practitioner_title(p: Practitioner) -> str:
-    prefix = "Dr " if p.profession == "10" else ""
-    return f"{prefix}{p.given} {p.family}"
-
-
-def agenda_label(p: Practitioner) -> str:
-    if p.agenda is AgendaKind.EDITOR:
-        return "Agenda : logiciel éditeur"
-    if p.agenda is AgendaKind.SAS:
-        return "Agenda : agenda SAS"
-    return "Pas d'agenda en ligne : contacter par téléphone"
-
-
 __all__ = [
     "PlatformService",
     "fanout_request",
     "locate",
-    "order_page",
     "session_seed",
 ]

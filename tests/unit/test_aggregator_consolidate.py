@@ -17,8 +17,8 @@ from sasref.aggregator.consolidate import (
 )
 from sasref.aggregator.offers import SlotOffer
 from sasref.clock import PARIS
+from sasref.platform.cardviews import order_page
 from sasref.platform.results import CardView
-from sasref.platform.service import order_page
 from sasref.sasagenda import FreeSlot, Modality
 
 NOW = datetime(2024, 6, 12, 9, 0, tzinfo=PARIS)
