@@ -5,6 +5,7 @@ All times are aware and expressed in Europe/Paris, the zone the SAS IG writes it
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -45,3 +46,20 @@ class FixedClock:
         if at.tzinfo is None:
             raise ValueError("FixedClock needs an aware datetime")
         self._now = at.astimezone(PARIS)
+
+
+class ShiftedClock:
+    """The wall clock's pace from another starting instant: ``now()`` is ``start`` plus the time
+    elapsed since the clock was made. A demo or a test on sockets that must always find Tuesday
+    morning's agendas (``sasref demo --clock 2026-06-16T09:00``) while its tokens, timeouts and
+    outboxes still see time pass."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ShiftedClock needs an aware datetime (give it tzinfo=PARIS)")
+        self._start = start.astimezone(UTC)
+        self._origin = time.monotonic()
+
+    def now(self) -> datetime:
+        elapsed = timedelta(seconds=time.monotonic() - self._origin)
+        return (self._start + elapsed).astimezone(PARIS)

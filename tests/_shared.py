@@ -24,3 +24,9 @@ def require_shared(*parts: str) -> Path:
             pytest.fail(reason)
         pytest.skip(reason)
     return path
+
+
+#: What the tests that start ``sasref demo`` or ``sasref mocks editor`` as a process give
+#: ``--clock``: a Tuesday morning, so the agendas they search are open whatever the hour or the day
+#: the suite runs (a Friday evening's search with the system clock finds the weekend's empty days).
+SOCKET_CLOCK = "2026-06-16T09:00"

@@ -76,6 +76,13 @@ def register(subparsers: Any) -> None:
         "(not with --no-login)",
     )
     parser.add_argument("--seed", type=int, default=42, help="population seed (default 42)")
+    parser.add_argument(
+        "--clock",
+        default=None,
+        metavar="ISO",
+        help="start the demo's clock at this instant (no offset = Paris time; it then runs at the "
+        "wall clock's pace): e.g. 2026-06-16T09:00 for a Tuesday morning's agendas at any hour",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
     parser.add_argument(
         "--port",
@@ -224,11 +231,17 @@ def _say(text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from mocks.commands.clock import clock_option
     from sasref.aggregator import parse_editor_option
     from sasref.errors import ConfigurationError
 
     if args.editors < 1 or args.practitioners < 1:
         _say("--editors and --practitioners must be >= 1")
+        return 2
+    try:
+        args.clock = clock_option(args.clock)
+    except ValueError as exc:
+        _say(str(exc))
         return 2
     if not 1 <= args.lrm_vendors <= MAX_LRM_VENDORS:
         _say(f"--lrm-vendors must be between 1 and {MAX_LRM_VENDORS} (ports port+10…port+29)")
@@ -321,7 +334,6 @@ async def _serve_journey_in(
     from mocks.population import generate_population
     from mocks.serving import PortBusy
     from sasref.auth import SsoMode
-    from sasref.clock import SystemClock
 
     stop = _stop_event()
     settings = JourneySettings(
@@ -329,7 +341,7 @@ async def _serve_journey_in(
         editors=args.editors,
         practitioners=args.practitioners,
         sso_mode=SsoMode(args.sso),
-        clock=SystemClock(),
+        clock=args.clock,
         background=True,
         extra_editors=tuple(extra),
         database_url=database_url,
@@ -442,6 +454,7 @@ async def _serve_ecosystem_in(
             args.seed,
             args.editors,
             args.practitioners,
+            clock=args.clock,
             extra_editors=extra,
             database_url=database_url,
             call_deadline=deadline,

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from _shared import SOCKET_CLOCK
 
 from mocks.editor_booking.driver import Browser, csrf_of, form_action, slot_links
 from mocks.journey import DEMO_PATIENT
@@ -64,7 +65,7 @@ def demo(*options: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SASREF_DATABASE_URL": "sqlite://"}
     command = [sys.executable, "-m", "sasref", "demo", "--editors", str(EDITORS),
                "--practitioners", "300", "--seed", "5", "--lrm-vendors", str(LRM_VENDORS),
-               *options]  # fmt: skip
+               "--clock", SOCKET_CLOCK, *options]  # fmt: skip
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -135,6 +136,8 @@ def test_demo_runs_the_journey_serves_the_api_by_token_and_stops_cleanly() -> No
             response = web.get("/api/v1/search", params={"insee": "33063"})  # Bordeaux
             assert response.status_code == 200, response.text
             body = response.json()
+            # --clock: the demo's Tuesday morning, whatever the hour the suite runs
+            assert body["window"]["start"].startswith("2026-06-16T09:0"), body["window"]
             slots = [c for c in body["cards"] if c["slots"]["total"]]
             assert slots, body
             links = [
@@ -249,6 +252,13 @@ def test_an_impossible_number_of_lrm_vendors_is_a_usage_error(vendors: str) -> N
     from sasref.cli import main
 
     assert main(["demo", "--lrm-vendors", vendors]) == 2
+
+
+def test_an_unreadable_clock_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    from sasref.cli import main
+
+    assert main(["demo", "--clock", "mardi matin"]) == 2
+    assert "--clock 'mardi matin': not a date-time" in capsys.readouterr().err
 
 
 @pytest.mark.sockets

@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 import pytest
+from _shared import SOCKET_CLOCK
 
 from mocks.ecosystem import Ecosystem, FleetApp, FleetTls, Running, editor_settings
 from mocks.editor import create_app
@@ -275,8 +276,8 @@ def free_port() -> int:
 
 def run_demo(*options: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SASREF_DATABASE_URL": "sqlite://"}
-    command = [sys.executable, "-m", "sasref", "demo", "--editors", "2",
-               "--practitioners", "200", "--seed", "5", *options]  # fmt: skip
+    command = [sys.executable, "-m", "sasref", "demo", "--editors", "2", "--practitioners", "200",
+               "--seed", "5", "--clock", SOCKET_CLOCK, *options]  # fmt: skip
     return subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from _shared import SOCKET_CLOCK
 
 from mocks.editor_booking import PushState
 from mocks.journey import Journey, JourneySettings, TlsSettings
@@ -196,7 +197,7 @@ def test_the_journey_demo_serves_the_fhir_flows_over_mtls(tmp_path: Path) -> Non
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SASREF_DATABASE_URL": "sqlite://"}
     command = [sys.executable, "-m", "sasref", "demo", "--editors", "2", "--practitioners",
                "200", "--seed", "5", "--tls", "--tls-dir", str(pki_dir), "--port", str(port),
-               "--api-token", TOKEN]  # fmt: skip
+               "--api-token", TOKEN, "--clock", SOCKET_CLOCK]  # fmt: skip
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

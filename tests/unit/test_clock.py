@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sasref.clock import PARIS, FixedClock, SystemClock
+from sasref.clock import PARIS, FixedClock, ShiftedClock, SystemClock
 
 
 def test_system_clock_is_aware_and_in_paris() -> None:
@@ -32,3 +32,17 @@ def test_fixed_clock_converts_to_paris() -> None:
 def test_fixed_clock_refuses_naive_datetimes() -> None:
     with pytest.raises(ValueError, match="aware"):
         FixedClock(datetime(2024, 1, 1))
+
+
+def test_shifted_clock_starts_where_told_and_runs_at_the_walls_pace(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ticks = iter([1000.0, 1000.0, 1090.5])
+    monkeypatch.setattr("sasref.clock.time.monotonic", lambda: next(ticks))
+    clock = ShiftedClock(datetime(2026, 6, 16, 9, 0, tzinfo=PARIS))
+    assert clock.now() == datetime(2026, 6, 16, 9, 0, tzinfo=PARIS)
+    later = clock.now()
+    assert later == datetime(2026, 6, 16, 9, 1, 30, 500000, tzinfo=PARIS)
+    assert later.tzinfo is PARIS
+    with pytest.raises(ValueError):
+        ShiftedClock(datetime(2026, 6, 16, 9, 0))
