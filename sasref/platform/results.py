@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from sasref.aggregator import CardSlots, EditorOutcome, EditorSummary, SearchWindow
+from sasref.directory import GeoPoint
 
 
 class SearchMode(StrEnum):
@@ -130,6 +131,9 @@ class SearchResult:
     elapsed_ms: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
     suggestion: Suggestion | None = None
+    #: The place the search was run around (what other blocks of the page, the marketplaces',
+    #: are chosen for: the same place, not a second geocoding of the query).
+    point: GeoPoint | None = None
 
     @property
     def lrm_origin(self) -> str | None:

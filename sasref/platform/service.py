@@ -328,6 +328,7 @@ class PlatformService:
             all_notices.insert(0, PREFERRED_DOCTOR_MESSAGES[code])
         result = SearchResult(
             query=query,
+            point=found.point,
             location=found.point.label,
             speciality=query.speciality or "Toutes spécialités",
             radius_km=found.radius_km,

@@ -388,3 +388,19 @@ async def test_the_timeline_follows_the_request_across_the_three_places(journey:
     # stepping the clock a minute at a time: the SAS and the LRM learn it within the minute
     assert timedelta(0) <= sas[1]["at"] - accepted <= timedelta(minutes=1)
     assert lrm[1]["at"] == sas[1]["at"]
+
+
+async def test_the_block_of_a_contextual_search_is_for_the_lrm_s_place(journey: Journey) -> None:
+    """The links carry the place the search was run around (the LRM's address here), the same
+    point the cards were ranked from, not a second reading of the query."""
+    j = journey
+    assert j.urls is not None
+    browser = Browser(j.browser())
+    await browser.login_with_psc(j.urls.sas, "regulateur")
+    url = j.urls.sas + "/sas/recherche?origin=samu69&practitioner=&inseecode=69123&city=Lyon"
+    results, _ = await browser.follow(url)
+    links = marketplace_links(results.text)
+    assert links, results.text[:500]
+    for link in links.values():
+        place = dict(parse_qsl(urlsplit(link).query))
+        assert (place["department"], place["insee"], place["origin"]) == ("69", "69123", "sas")

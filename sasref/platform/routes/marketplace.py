@@ -69,15 +69,9 @@ class MarketplaceBlock:
 def marketplace_block(request: Request, result: SearchResult) -> MarketplaceBlock | None:
     """The block for a results page; ``None`` when the platform knows no marketplace."""
     registry = registry_of(cast(FastAPI, request.app))
-    if not len(registry):
+    if not len(registry) or result.point is None:
         return None
-    from sasref.platform.service import locate  # the search's own geocoding, same answer
-
-    try:
-        point = locate(result.query)
-    except InvalidInput:
-        return None
-    place = SearchPlace.of(point)
+    place = SearchPlace.of(result.point)
     return MarketplaceBlock(place, marketplace_offers(registry, place))
 
 
