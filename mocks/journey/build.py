@@ -249,9 +249,7 @@ def build(
     )
     platform.include_router(j.stack.router)
     # Orientations en surnuméraire reach the LRM through the same forwarder (INT_L02).
-    platform.state.service.orientations.attach_lrm(
-        j.stack.forwarder, regulators=j.regulators, samus=j.samus
-    )
+    platform.state.service.orientations.attach_lrm(j.stack.forwarder, regulators=j.regulators)
     journey_routes(journey, platform)
     j.sas = platform
     j.outage = FhirOutage(platform)

@@ -59,7 +59,6 @@ from sasref.orientations.rules import (
 )
 from sasref.regulators.model import RegulatorAccount
 from sasref.regulators.registry import RegulatorLookup
-from sasref.regulators.samu import SamuDirectory
 from sasref.storage.orientations import OrientationEntry, OrientationRepository
 
 log = logging.getLogger(__name__)
@@ -88,33 +87,33 @@ class OrientationService:
         id_factory: Callable[[], str] = lambda: str(uuid.uuid4()),
         max_days_ahead: int = MAX_DAYS_AHEAD,
         on_created: Callable[[Orientation], None] | None = None,
+        samu_of: Callable[[str], str | None] | None = None,
     ) -> None:
         """``on_created(orientation)``: told of each new orientation once it is saved (the
         platform's activity indicators); a failure there is logged, never the caller's."""
         self.repository = repository
         self.on_created = on_created
+        #: A regulator's technical id → the département of their SAMU, as the SAS records it (the
+        #: platform's ``regulator_samu``); without it, their account's.
+        self.samu_of = samu_of
         self.directory = directory
         self.clock = clock
         self._new_id = id_factory
         self.max_days_ahead = max_days_ahead
         self.forward: Forward | None = None
         self.regulators: RegulatorLookup | None = None
-        self.samus: SamuDirectory | None = None
 
     def attach_lrm(
         self,
         forward: Forward | None,
         *,
         regulators: RegulatorLookup | None = None,
-        samus: SamuDirectory | None = None,
     ) -> None:
         """Send orientations to the LRM through ``forward`` (the appointment stack's
         :class:`~sasref.appointments.forward.LrmForwarder`); ``regulators``: the SAS accounts,
-        whose SAMU the forwarder routes by; ``samus``: the SAS's own regulator → SAMU record,
-        for a regulator with no account yet (a script with the API token never logs in)."""
+        whose SAMU the forwarder routes by."""
         self.forward = forward
         self.regulators = regulators
-        self.samus = samus
 
     # --- entry points ------------------------------------------------------------------------
     async def create(
@@ -286,10 +285,11 @@ class OrientationService:
     def _orienting(self, regulator: Regulator | None) -> OrientingRegulator:
         """The regulator as the orientation keeps it (their SAMU from their SAS account)."""
         who = regulator or ANONYMOUS
-        account = self._account(who.technical_id)
-        samu = account.samu_department if account else None
-        if samu is None and self.samus is not None:
-            samu = self.samus.department_of(who)
+        if self.samu_of is not None:  # also knows a script's API token, which has no account
+            samu = self.samu_of(who.technical_id)
+        else:
+            account = self._account(who.technical_id)
+            samu = account.samu_department if account else None
         return OrientingRegulator(
             technical_id=who.technical_id,
             family=who.family_name,

@@ -161,6 +161,7 @@ class PlatformService:
             self.directory,
             self.clock,
             on_created=self._count_orientation,
+            samu_of=settings.regulator_samu,
         )
 
     def _count_orientation(self, orientation: Orientation) -> None:
